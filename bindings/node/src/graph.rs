@@ -1,0 +1,166 @@
+use crate::attr_value::AttrValueJs;
+use crate::status::guard;
+use napi_derive::napi;
+use sessionflow::core::{AttrMap, Status};
+use sessionflow::graph::{Endpoint, Graph, Node, NodeId, NodeSpec as EngineNodeSpec};
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// One output of one node.
+#[napi(object, js_name = "Endpoint")]
+pub struct EndpointJs {
+    pub node: u32,
+    pub index: u32,
+}
+
+impl From<&EndpointJs> for Endpoint {
+    fn from(e: &EndpointJs) -> Self {
+        Endpoint::new(NodeId(e.node), e.index)
+    }
+}
+
+/// A node to add.
+#[napi(object)]
+pub struct NodeSpec {
+    pub op: String,
+    pub name: String,
+    pub inputs: Vec<EndpointJs>,
+    pub control_inputs: Option<Vec<u32>>,
+    pub attrs: Option<HashMap<String, AttrValueJs>>,
+    pub device: Option<String>,
+}
+
+/// The static dtype and shape of one output; `shape` is absent for unknown rank.
+#[napi(object)]
+pub struct OutputInfo {
+    pub dtype: String,
+    pub shape: Option<Vec<i64>>,
+}
+
+/// What JS learns about a node once added.
+#[napi(object)]
+pub struct NodeInfo {
+    pub id: u32,
+    pub name: String,
+    pub op: String,
+    pub device: String,
+    pub outputs: Vec<OutputInfo>,
+}
+
+impl From<&Node> for NodeInfo {
+    fn from(n: &Node) -> Self {
+        NodeInfo {
+            id: n.id.0,
+            name: n.name.clone(),
+            op: n.op().to_owned(),
+            device: n.device.clone(),
+            outputs: n
+                .output_types
+                .iter()
+                .zip(&n.output_shapes)
+                .map(|(t, s)| OutputInfo {
+                    dtype: t.name().to_owned(),
+                    shape: s.to_i64(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A graph under construction, shared with the sessions that run it.
+#[napi]
+pub struct NativeGraph {
+    inner: Arc<RwLock<Graph>>,
+}
+
+impl NativeGraph {
+    /// The shared engine graph.
+    pub fn shared(&self) -> Arc<RwLock<Graph>> {
+        Arc::clone(&self.inner)
+    }
+
+    // The graph is only mutated by add_node/finalize, which leave it consistent even if a
+    // panic interrupts them (the node is pushed last), so a poisoned lock is safe to use.
+    fn read(&self) -> RwLockReadGuard<'_, Graph> {
+        self.inner.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Graph> {
+        self.inner.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[napi]
+impl NativeGraph {
+    /// An empty graph.
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        NativeGraph {
+            inner: Arc::new(RwLock::new(Graph::new())),
+        }
+    }
+
+    /// Validates and adds a node; its name is made unique (`a`, `a_1`, …).
+    #[napi]
+    pub fn add_node(&self, spec: NodeSpec) -> napi::Result<NodeInfo> {
+        guard(|| {
+            let mut attrs = AttrMap::new();
+            for (name, value) in spec.attrs.iter().flatten() {
+                attrs.insert(name.clone(), value.to_attr(name)?);
+            }
+            let engine_spec = EngineNodeSpec {
+                op: spec.op,
+                name: spec.name,
+                inputs: spec.inputs.iter().map(Endpoint::from).collect(),
+                control_inputs: spec
+                    .control_inputs
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(NodeId)
+                    .collect(),
+                attrs,
+                device: spec.device.unwrap_or_default(),
+            };
+            let mut graph = self.write();
+            let id = graph.add_node(engine_spec)?;
+            Ok(NodeInfo::from(graph.node(id)?))
+        })
+    }
+
+    /// The node with this exact name, or null.
+    #[napi]
+    pub fn node_by_name(&self, name: String) -> napi::Result<Option<NodeInfo>> {
+        guard(|| Ok(self.read().node_by_name(&name).map(NodeInfo::from)))
+    }
+
+    /// The node with this id.
+    #[napi]
+    pub fn node(&self, id: u32) -> napi::Result<NodeInfo> {
+        guard(|| Ok(NodeInfo::from(self.read().node(NodeId(id))?)))
+    }
+
+    /// Number of nodes.
+    #[napi]
+    pub fn num_nodes(&self) -> napi::Result<u32> {
+        guard(|| {
+            u32::try_from(self.read().num_nodes())
+                .map_err(|_| Status::out_of_range("graph has more than 2^32 nodes"))
+        })
+    }
+
+    /// Makes the graph read-only.
+    #[napi]
+    pub fn finalize(&self) -> napi::Result<()> {
+        guard(|| {
+            self.write().finalize();
+            Ok(())
+        })
+    }
+
+    /// Whether the graph is read-only.
+    #[napi]
+    pub fn is_finalized(&self) -> napi::Result<bool> {
+        guard(|| Ok(self.read().is_finalized()))
+    }
+}

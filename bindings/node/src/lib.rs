@@ -1,0 +1,9 @@
+//! The JavaScript binding: napi-rs classes over the engine. This is the only crate that knows
+//! about JavaScript; every entry point runs inside [`status::guard`], so engine errors arrive
+//! as encoded statuses and panics as Internal errors, never as a crash of the host process.
+
+mod attr_value;
+mod graph;
+mod session;
+mod status;
+mod tensor_value;

@@ -1,0 +1,43 @@
+use crate::Result;
+use std::fmt;
+use std::ptr::NonNull;
+
+/// Alignment of every tensor buffer: a cache line, and enough for any SIMD load.
+pub const TENSOR_ALIGNMENT: usize = 64;
+
+/// Where tensor memory comes from. A device hands out one allocator; the executor and the
+/// kernels never call the system allocator for tensor data directly, so limits and statistics
+/// hold for everything a session computes.
+pub trait Allocator: Send + Sync + fmt::Debug {
+    /// A short name for messages and statistics, e.g. `"cpu"`.
+    fn name(&self) -> &str;
+
+    /// Returns `bytes` (> 0) of zero-filled memory aligned to [`TENSOR_ALIGNMENT`], or
+    /// ResourceExhausted when the request cannot be met.
+    fn allocate(&self, bytes: usize) -> Result<NonNull<u8>>;
+
+    /// Gives memory back.
+    ///
+    /// # Safety
+    /// `ptr` must come from `self.allocate(bytes)` with the same `bytes`, and must not be used
+    /// afterwards.
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, bytes: usize);
+
+    /// A snapshot of the allocator's counters.
+    fn stats(&self) -> AllocatorStats;
+}
+
+/// Counters an allocator keeps, as TensorFlow's `AllocatorStats` does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AllocatorStats {
+    /// Allocations made since creation.
+    pub num_allocs: u64,
+    /// Bytes currently handed out.
+    pub bytes_in_use: u64,
+    /// Largest `bytes_in_use` ever seen.
+    pub peak_bytes_in_use: u64,
+    /// Largest single allocation ever made.
+    pub largest_alloc_size: u64,
+    /// The most the allocator will hand out at once, when limited.
+    pub bytes_limit: Option<u64>,
+}

@@ -1,0 +1,28 @@
+//! The vocabulary every other sessionflow crate speaks: [`DType`], shapes, [`Tensor`],
+//! [`Status`] with TensorFlow's error codes, the [`Device`] and [`Allocator`] seams, and the
+//! [`KernelRegistry`] keyed by (op type, device type, dtype).
+
+mod allocator;
+mod attr;
+mod buffer;
+mod device;
+mod dtype;
+mod element;
+mod kernel;
+mod shape;
+mod status;
+mod tensor;
+
+pub use allocator::{Allocator, AllocatorStats, TENSOR_ALIGNMENT};
+pub use attr::{AttrMap, AttrValue, AttrsExt};
+pub use buffer::Buffer;
+pub use device::{Device, DeviceAttributes, DeviceType};
+pub use dtype::DType;
+pub use element::Element;
+pub use kernel::{KernelContext, KernelFactory, KernelRegistry, NodeView, OpKernel};
+pub use shape::{PartialShape, TensorShape};
+pub use status::{Code, Status};
+pub use tensor::Tensor;
+
+/// `Result` with sessionflow's [`Status`] as the error.
+pub type Result<T, E = Status> = std::result::Result<T, E>;

@@ -1,0 +1,9 @@
+//! The session core. A [`Session`] runs a shared, growing [`Graph`](sessionflow_graph::Graph):
+//! each distinct (feeds, fetches, targets) signature is pruned and planned once — kernels
+//! built, buffers' last uses counted — and the [`Executor`](executor) then runs the cached plan.
+
+mod executor;
+mod plan;
+mod session;
+
+pub use session::{RunSignature, Session, SessionOptions};

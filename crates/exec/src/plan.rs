@@ -1,0 +1,172 @@
+use sessionflow_core::{DType, Device, KernelRegistry, NodeView, OpKernel, Result, Status};
+use sessionflow_graph::{Endpoint, Graph, Node, NodeId};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One node to execute: its kernel and where its inputs and outputs live.
+pub(crate) struct Step {
+    pub node_name: String,
+    pub kernel: Box<dyn OpKernel>,
+    /// Value slots read, in input order.
+    pub inputs: Vec<usize>,
+    /// Value slot of each output; `None` when the output is fed (the feed wins) or unused.
+    pub outputs: Vec<Option<usize>>,
+    pub output_types: Vec<DType>,
+    /// Index into the session's devices.
+    pub device: usize,
+}
+
+/// Everything derivable from a run signature, computed once.
+pub(crate) struct Plan {
+    pub steps: Vec<Step>,
+    pub num_slots: usize,
+    /// Slot of each feed, in signature order.
+    pub feed_slots: Vec<usize>,
+    /// Slot of each fetch, in signature order.
+    pub fetch_slots: Vec<usize>,
+    /// Reads of each slot per run (consuming steps plus fetches): a value is released after
+    /// its last read.
+    pub reads: Vec<u32>,
+}
+
+impl Plan {
+    /// Prunes `graph` to what `fetches` and `targets` need given `feeds`, orders it, and
+    /// builds each node's kernel for its device.
+    pub fn build(
+        graph: &Graph,
+        feeds: &[Endpoint],
+        fetches: &[Endpoint],
+        targets: &[NodeId],
+        devices: &[Arc<dyn Device>],
+        registry: &KernelRegistry,
+    ) -> Result<Plan> {
+        let mut slots: HashMap<Endpoint, usize> = HashMap::new();
+        let mut slot_of = |e: Endpoint| {
+            let next = slots.len();
+            *slots.entry(e).or_insert(next)
+        };
+        let mut feed_slots = Vec::with_capacity(feeds.len());
+        for &f in feeds {
+            check_endpoint(graph, f)?;
+            if feed_slots.contains(&slot_of(f)) {
+                let name = &graph.node(f.node)?.name;
+                return Err(Status::invalid_argument(format!(
+                    "{name}:{} is fed more than once",
+                    f.index
+                )));
+            }
+            feed_slots.push(slot_of(f));
+        }
+        let fed = |e: &Endpoint| feeds.contains(e);
+
+        let needed = prune(graph, fetches, targets, &fed)?;
+        // Ids are a topological order: a node's inputs always exist before it is added.
+        let mut steps = Vec::with_capacity(needed.len());
+        for id in needed {
+            let node = graph.node(id)?;
+            let inputs = node.inputs.iter().map(|&e| slot_of(e)).collect();
+            let outputs = (0..node.num_outputs() as u32)
+                .map(|i| Endpoint::new(id, i))
+                .map(|e| if fed(&e) { None } else { Some(slot_of(e)) })
+                .collect();
+            let device = 0;
+            steps.push(Step {
+                node_name: node.name.clone(),
+                kernel: build_kernel(node, devices[device].as_ref(), registry)?,
+                inputs,
+                outputs,
+                output_types: node.output_types.clone(),
+                device,
+            });
+        }
+        let fetch_slots: Vec<usize> = fetches.iter().map(|&e| slot_of(e)).collect();
+        let num_slots = slots.len();
+        let mut reads = vec![0u32; num_slots];
+        for s in steps.iter().flat_map(|s| &s.inputs).chain(&fetch_slots) {
+            reads[*s] += 1;
+        }
+        Ok(Plan {
+            steps,
+            num_slots,
+            feed_slots,
+            fetch_slots,
+            reads,
+        })
+    }
+}
+
+fn check_endpoint(graph: &Graph, e: Endpoint) -> Result<()> {
+    let node = graph.node(e.node)?;
+    if e.index as usize >= node.num_outputs() {
+        return Err(Status::invalid_argument(format!(
+            "'{}' has {} outputs; output {} does not exist",
+            node.name,
+            node.num_outputs(),
+            e.index
+        )));
+    }
+    Ok(())
+}
+
+/// The nodes that must run, sorted by id: everything reachable backwards from the fetches
+/// and targets through data and control edges, stopping at fed endpoints.
+fn prune(
+    graph: &Graph,
+    fetches: &[Endpoint],
+    targets: &[NodeId],
+    fed: &dyn Fn(&Endpoint) -> bool,
+) -> Result<Vec<NodeId>> {
+    let mut needed = vec![false; graph.num_nodes()];
+    let mut stack: Vec<NodeId> = Vec::new();
+    for &f in fetches {
+        check_endpoint(graph, f)?;
+        if !fed(&f) {
+            stack.push(f.node);
+        }
+    }
+    for &t in targets {
+        graph.node(t)?;
+        stack.push(t);
+    }
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut needed[id.index()], true) {
+            continue;
+        }
+        let node = graph.node(id)?;
+        stack.extend(node.inputs.iter().filter(|e| !fed(e)).map(|e| e.node));
+        stack.extend(node.control_inputs.iter().copied());
+    }
+    Ok((0..needed.len())
+        .filter(|&i| needed[i])
+        .map(|i| NodeId(i as u32))
+        .collect())
+}
+
+fn build_kernel(
+    node: &Node,
+    device: &dyn Device,
+    registry: &KernelRegistry,
+) -> Result<Box<dyn OpKernel>> {
+    let dtype = node.kernel_dtype();
+    let factory = registry.find(node.op(), device.device_type(), dtype).ok_or_else(|| {
+        let registered: Vec<&str> =
+            registry.dtypes_for(node.op(), device.device_type()).iter().map(|d| d.name()).collect();
+        Status::invalid_argument(format!(
+            "No OpKernel was registered to support Op '{}' used by node {} with dtype {}. Registered kernels on {}: [{}]",
+            node.op(),
+            node.name,
+            dtype.map_or("none", |d| d.name()),
+            device.device_type(),
+            registered.join(", ")
+        ))
+        .with_node(&node.name)
+    })?;
+    let view = NodeView {
+        name: &node.name,
+        op: node.op(),
+        attrs: &node.attrs,
+        input_types: &node.input_types,
+        output_types: &node.output_types,
+    };
+    factory(&view).map_err(|s| s.with_node(&node.name))
+}

@@ -1,0 +1,315 @@
+use super::*;
+use half::f16;
+use sessionflow_core::{
+    Allocator, AttrMap, AttrValue, Code, DType, Element, PartialShape, TensorShape,
+};
+use sessionflow_graph::NodeSpec;
+use sessionflow_kernels_cpu::{CpuDevice, register_kernels};
+
+struct Fixture {
+    graph: Arc<RwLock<Graph>>,
+    session: Session,
+    allocator: Arc<dyn Allocator>,
+}
+
+fn fixture() -> Fixture {
+    let graph = Arc::new(RwLock::new(Graph::new()));
+    let device: Arc<dyn Device> = Arc::new(CpuDevice::new(0, None));
+    let allocator = Arc::clone(device.allocator());
+    let mut registry = KernelRegistry::new();
+    register_kernels(&mut registry);
+    let session = Session::new(
+        Arc::clone(&graph),
+        vec![device],
+        Arc::new(registry),
+        &SessionOptions::default(),
+    )
+    .unwrap();
+    Fixture {
+        graph,
+        session,
+        allocator,
+    }
+}
+
+impl Fixture {
+    fn tensor<T: Element>(&self, dims: &[usize], data: &[T]) -> Tensor {
+        Tensor::from_slice(&self.allocator, TensorShape::new(dims), data).unwrap()
+    }
+
+    fn add(&self, op: &str, name: &str, inputs: &[NodeId], attrs: AttrMap) -> Result<NodeId> {
+        self.graph.write().unwrap().add_node(NodeSpec {
+            op: op.into(),
+            name: name.into(),
+            inputs: inputs.iter().map(|&n| Endpoint::new(n, 0)).collect(),
+            attrs,
+            ..Default::default()
+        })
+    }
+
+    fn constant<T: Element>(&self, name: &str, dims: &[usize], data: &[T]) -> NodeId {
+        let mut attrs = AttrMap::new();
+        attrs.insert("value".into(), AttrValue::Tensor(self.tensor(dims, data)));
+        attrs.insert("dtype".into(), AttrValue::Type(T::DTYPE));
+        self.add("Const", name, &[], attrs).unwrap()
+    }
+
+    fn placeholder(&self, name: &str, dtype: DType, dims: &[i64]) -> NodeId {
+        let mut attrs = AttrMap::new();
+        attrs.insert("dtype".into(), AttrValue::Type(dtype));
+        attrs.insert(
+            "shape".into(),
+            AttrValue::Shape(PartialShape::from_i64(dims).unwrap()),
+        );
+        self.add("Placeholder", name, &[], attrs).unwrap()
+    }
+
+    fn op(&self, op: &str, name: &str, inputs: &[NodeId]) -> NodeId {
+        self.add(op, name, inputs, AttrMap::new()).unwrap()
+    }
+
+    fn fetch(&self, feeds: Vec<(NodeId, Tensor)>, fetches: &[NodeId]) -> Result<Vec<Tensor>> {
+        let feeds = feeds
+            .into_iter()
+            .map(|(n, t)| (Endpoint::new(n, 0), t))
+            .collect();
+        let fetches: Vec<Endpoint> = fetches.iter().map(|&n| Endpoint::new(n, 0)).collect();
+        self.session.run(feeds, &fetches, &[])
+    }
+}
+
+fn values<T: Element>(t: &Tensor) -> Vec<T> {
+    t.as_slice::<T>().unwrap().to_vec()
+}
+
+#[test]
+fn the_reference_example_multiplies_five_by_six() {
+    let f = fixture();
+    let a = f.constant("a", &[], &[5.0f32]);
+    let b = f.constant("b", &[], &[6.0f32]);
+    let c = f.op("Mul", "mul", &[a, b]);
+    let out = f.fetch(vec![], &[c, a, b]).unwrap();
+    assert_eq!(values::<f32>(&out[0]), [30.0]);
+    assert_eq!(out[0].shape().rank(), 0);
+    assert_eq!(
+        (values::<f32>(&out[1]), values::<f32>(&out[2])),
+        (vec![5.0], vec![6.0])
+    );
+}
+
+#[test]
+fn placeholders_are_fed_and_broadcast() {
+    let f = fixture();
+    let x = f.placeholder("x", DType::Int32, &[-1, 3]);
+    let b = f.constant("b", &[3], &[10i32, 20, 30]);
+    let y = f.op("AddV2", "y", &[x, b]);
+    let out = f
+        .fetch(vec![(x, f.tensor(&[2, 3], &[1i32, 2, 3, 4, 5, 6]))], &[y])
+        .unwrap();
+    assert_eq!(out[0].shape().dims(), [2, 3]);
+    assert_eq!(values::<i32>(&out[0]), [11, 22, 33, 14, 25, 36]);
+}
+
+#[test]
+fn matmul_computes_products_for_each_dtype_and_transpose() {
+    let f = fixture();
+    // a = [[1,2,3],[4,5,6]], b = [[7,8],[9,10],[11,12]]; a·b = [[58,64],[139,154]].
+    let a = f.constant("a", &[2, 3], &[1.0f32, 2., 3., 4., 5., 6.]);
+    let b = f.constant("b", &[3, 2], &[7.0f32, 8., 9., 10., 11., 12.]);
+    let ab = f.op("MatMul", "ab", &[a, b]);
+    assert_eq!(
+        values::<f32>(&f.fetch(vec![], &[ab]).unwrap()[0]),
+        [58., 64., 139., 154.]
+    );
+
+    // aᵀ·aᵀᵀ = aᵀ·a = [[17,22,27],[22,29,36],[27,36,45]].
+    let mut attrs = AttrMap::new();
+    attrs.insert("transpose_a".into(), AttrValue::Bool(true));
+    let ata = f.add("MatMul", "ata", &[a, a], attrs).unwrap();
+    let out = f.fetch(vec![], &[ata]).unwrap();
+    assert_eq!(out[0].shape().dims(), [3, 3]);
+    assert_eq!(
+        values::<f32>(&out[0]),
+        [17., 22., 27., 22., 29., 36., 27., 36., 45.]
+    );
+
+    let ai = f.constant("ai", &[2, 3], &[1i64, 2, 3, 4, 5, 6]);
+    let mut attrs = AttrMap::new();
+    attrs.insert("transpose_b".into(), AttrValue::Bool(true));
+    let aat = f.add("MatMul", "aat", &[ai, ai], attrs).unwrap();
+    // a·aᵀ = [[14,32],[32,77]].
+    assert_eq!(
+        values::<i64>(&f.fetch(vec![], &[aat]).unwrap()[0]),
+        [14, 32, 32, 77]
+    );
+
+    let h = f.constant("h", &[1, 2], &[f16::from_f32(1.5), f16::from_f32(2.0)]);
+    let hh = f.constant("hh", &[2, 1], &[f16::from_f32(4.0), f16::from_f32(0.25)]);
+    let p = f.op("MatMul", "p", &[h, hh]);
+    assert_eq!(
+        values::<f16>(&f.fetch(vec![], &[p]).unwrap()[0]),
+        [f16::from_f32(6.5)]
+    );
+}
+
+#[test]
+fn large_matmul_matches_a_closed_form() {
+    // a[i][k] = 1, b[k][j] = j: entry (i, j) is k·j, computed on the parallel gemm path.
+    let f = fixture();
+    let (m, k, n) = (96, 128, 80);
+    let b_data: Vec<f64> = (0..k * n).map(|i| (i % n) as f64).collect();
+    let b = f.constant("b", &[k, n], &b_data);
+    let a64 = f.constant("a64", &[m, k], &vec![1.0f64; m * k]);
+    let p = f.op("MatMul", "p", &[a64, b]);
+    let out = values::<f64>(&f.fetch(vec![], &[p]).unwrap()[0]);
+    assert!(
+        out.iter()
+            .enumerate()
+            .all(|(i, &v)| v == (k * (i % n)) as f64)
+    );
+    let _ = a;
+}
+
+#[test]
+fn an_unfed_placeholder_is_an_error_naming_it() {
+    let f = fixture();
+    let x = f.placeholder("x", DType::Float32, &[-1, 3]);
+    let err = f.fetch(vec![], &[x]).unwrap_err();
+    assert_eq!(err.code, Code::InvalidArgument);
+    assert_eq!(err.node.as_deref(), Some("x"));
+    assert_eq!(
+        err.message,
+        "You must feed a value for placeholder tensor 'x' with dtype float32 and shape [?,3]"
+    );
+}
+
+#[test]
+fn feeds_are_checked_against_dtype_and_shape() {
+    let f = fixture();
+    let x = f.placeholder("x", DType::Float32, &[-1, 3]);
+    let err = f
+        .fetch(vec![(x, f.tensor(&[3], &[1i32, 2, 3]))], &[x])
+        .unwrap_err();
+    assert_eq!(err.code, Code::InvalidArgument);
+    assert!(
+        err.message.contains("dtype int32") && err.message.contains("x:0"),
+        "{}",
+        err.message
+    );
+    let err = f
+        .fetch(vec![(x, f.tensor(&[2, 2], &[1f32; 4]))], &[x])
+        .unwrap_err();
+    assert_eq!(
+        err.message,
+        "Cannot feed value of shape [2,2] for Tensor 'x:0', which has shape [?,3]"
+    );
+}
+
+#[test]
+fn runtime_shape_errors_come_from_kernels_with_the_node() {
+    let f = fixture();
+    let x = f.placeholder("x", DType::Float32, &[-1, -1]);
+    let y = f.placeholder("y", DType::Float32, &[-1, -1]);
+    let p = f.op("MatMul", "prod", &[x, y]);
+    let err = f
+        .fetch(
+            vec![
+                (x, f.tensor(&[2, 3], &[0f32; 6])),
+                (y, f.tensor(&[4, 5], &[0f32; 20])),
+            ],
+            &[p],
+        )
+        .unwrap_err();
+    assert_eq!(err.code, Code::InvalidArgument);
+    assert_eq!(err.node.as_deref(), Some("prod"));
+    assert_eq!(
+        err.message,
+        "Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]"
+    );
+    let s = f.op("AddV2", "sum", &[x, y]);
+    let err = f
+        .fetch(
+            vec![
+                (x, f.tensor(&[2, 3], &[0f32; 6])),
+                (y, f.tensor(&[2, 2], &[0f32; 4])),
+            ],
+            &[s],
+        )
+        .unwrap_err();
+    assert_eq!(err.message, "Incompatible shapes: [2,3] vs. [2,2]");
+}
+
+#[test]
+fn feeding_an_intermediate_cuts_the_graph() {
+    let f = fixture();
+    let x = f.placeholder("x", DType::Float32, &[]);
+    let two = f.constant("two", &[], &[2.0f32]);
+    let y = f.op("Mul", "y", &[x, two]);
+    let z = f.op("AddV2", "z", &[y, two]);
+    // x is never fed: y is, so x's placeholder must not run.
+    let out = f
+        .fetch(vec![(y, f.tensor(&[], &[10.0f32]))], &[z, y])
+        .unwrap();
+    assert_eq!(values::<f32>(&out[0]), [12.0]);
+    assert_eq!(
+        values::<f32>(&out[1]),
+        [10.0],
+        "a fed tensor that is fetched returns the feed"
+    );
+}
+
+#[test]
+fn plans_are_cached_per_signature_and_survive_graph_growth() {
+    let f = fixture();
+    let a = f.constant("a", &[], &[1.0f32]);
+    let b = f.op("AddV2", "b", &[a, a]);
+    for _ in 0..3 {
+        assert_eq!(values::<f32>(&f.fetch(vec![], &[b]).unwrap()[0]), [2.0]);
+    }
+    assert_eq!(f.session.num_cached_plans(), 1);
+    let c = f.op("Mul", "c", &[b, b]);
+    assert_eq!(
+        values::<f32>(&f.fetch(vec![], &[c, b, c]).unwrap()[2]),
+        [4.0]
+    );
+    assert_eq!(values::<f32>(&f.fetch(vec![], &[b]).unwrap()[0]), [2.0]);
+    assert_eq!(f.session.num_cached_plans(), 2);
+}
+
+#[test]
+fn targets_run_and_noop_fetches_nothing() {
+    let f = fixture();
+    let noop = f.op("NoOp", "init", &[]);
+    let out = f.session.run(vec![], &[], &[noop]).unwrap();
+    assert!(out.is_empty());
+}
+
+#[test]
+fn a_closed_session_refuses_runs() {
+    let f = fixture();
+    let a = f.constant("a", &[], &[1.0f32]);
+    f.session.close();
+    f.session.close();
+    let err = f.fetch(vec![], &[a]).unwrap_err();
+    assert_eq!(err.code, Code::Cancelled);
+    assert_eq!(err.message, "Session has been closed.");
+}
+
+#[test]
+fn intermediates_are_released_after_their_last_use() {
+    let f = fixture();
+    let x = f.placeholder("x", DType::Float32, &[-1]);
+    let mut last = x;
+    for i in 0..20 {
+        last = f.op("AddV2", &format!("add{i}"), &[last, last]);
+    }
+    let n = 1 << 16;
+    let out = f
+        .fetch(vec![(x, f.tensor(&[n], &vec![1.0f32; n]))], &[last])
+        .unwrap();
+    assert_eq!(values::<f32>(&out[0])[0], (1u32 << 20) as f32);
+    let peak = f.allocator.stats().peak_bytes_in_use;
+    // The feed, one live intermediate and the one being written: a handful of buffers,
+    // never the twenty a keep-everything executor would hold.
+    assert!(peak <= 4 * (n as u64) * 4, "peak {peak} bytes");
+}

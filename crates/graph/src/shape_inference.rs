@@ -1,0 +1,133 @@
+use sessionflow_core::{AttrMap, AttrsExt, DType, PartialShape, Result, Status};
+
+/// What a shape function sees of the node being built, and where it writes output shapes.
+pub struct InferenceContext<'a> {
+    pub attrs: &'a AttrMap,
+    pub input_shapes: &'a [PartialShape],
+    pub input_types: &'a [DType],
+    outputs: Vec<PartialShape>,
+}
+
+impl<'a> InferenceContext<'a> {
+    /// A context for a node with these inputs and `num_outputs` outputs (unknown until set).
+    pub fn new(
+        attrs: &'a AttrMap,
+        input_shapes: &'a [PartialShape],
+        input_types: &'a [DType],
+        num_outputs: usize,
+    ) -> Self {
+        InferenceContext {
+            attrs,
+            input_shapes,
+            input_types,
+            outputs: vec![PartialShape::unknown(); num_outputs],
+        }
+    }
+
+    /// The static shape of input `i`.
+    pub fn input(&self, i: usize) -> &PartialShape {
+        &self.input_shapes[i]
+    }
+
+    /// Sets output `i`'s shape.
+    pub fn set_output(&mut self, i: usize, shape: PartialShape) {
+        self.outputs[i] = shape;
+    }
+
+    /// Reads a bool attr (defaults were filled in before shape inference).
+    pub fn attr_bool(&self, name: &str) -> Result<bool> {
+        self.attrs.get_bool(name)
+    }
+
+    /// Fails unless input `i` has rank `rank` (or unknown rank).
+    pub fn with_rank(&self, i: usize, rank: usize) -> Result<&PartialShape> {
+        let shape = self.input(i);
+        match shape.rank() {
+            Some(r) if r != rank => Err(Status::invalid_argument(format!(
+                "Shape must be rank {rank} but is rank {r}"
+            ))),
+            _ => Ok(shape),
+        }
+    }
+
+    /// The computed output shapes.
+    pub fn into_outputs(self) -> Vec<PartialShape> {
+        self.outputs
+    }
+}
+
+/// Numpy broadcasting of two static shapes, as TensorFlow's `BroadcastBinaryOpOutputShapeFn`:
+/// unknown rank gives unknown rank; a dimension of 1 stretches; unknown dimensions stay
+/// unknown unless the other side pins them.
+pub fn broadcast_partial_shapes(a: &PartialShape, b: &PartialShape) -> Result<PartialShape> {
+    let (Some(da), Some(db)) = (a.dims(), b.dims()) else {
+        return Ok(PartialShape::unknown());
+    };
+    let rank = da.len().max(db.len());
+    let mut out = Vec::with_capacity(rank);
+    for i in 0..rank {
+        // Walk from the right; a missing leading dimension behaves as 1.
+        let x = if i < rank - da.len() {
+            Some(1)
+        } else {
+            da[i - (rank - da.len())]
+        };
+        let y = if i < rank - db.len() {
+            Some(1)
+        } else {
+            db[i - (rank - db.len())]
+        };
+        out.push(match (x, y) {
+            (Some(x), Some(y)) if x == y => Some(x),
+            (Some(1), y) => y,
+            (x, Some(1)) => x,
+            (Some(x), Some(y)) => {
+                return Err(Status::invalid_argument(format!(
+                    "Dimensions must be equal, but are {x} and {y}"
+                )));
+            }
+            (None, Some(d)) | (Some(d), None) => Some(d),
+            (None, None) => None,
+        });
+    }
+    Ok(PartialShape::new(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(dims: &[i64]) -> PartialShape {
+        PartialShape::from_i64(dims).unwrap()
+    }
+
+    #[test]
+    fn broadcasting_follows_numpy() {
+        assert_eq!(
+            broadcast_partial_shapes(&s(&[2, 3]), &s(&[3])).unwrap(),
+            s(&[2, 3])
+        );
+        assert_eq!(
+            broadcast_partial_shapes(&s(&[4, 1]), &s(&[1, 5])).unwrap(),
+            s(&[4, 5])
+        );
+        assert_eq!(
+            broadcast_partial_shapes(&s(&[]), &s(&[2, 2])).unwrap(),
+            s(&[2, 2])
+        );
+        assert_eq!(
+            broadcast_partial_shapes(&s(&[-1, 3]), &s(&[7, 1])).unwrap(),
+            s(&[7, 3])
+        );
+        assert_eq!(
+            broadcast_partial_shapes(&s(&[-1]), &s(&[1])).unwrap(),
+            s(&[-1])
+        );
+        assert_eq!(
+            broadcast_partial_shapes(&PartialShape::unknown(), &s(&[3])).unwrap(),
+            PartialShape::unknown()
+        );
+        let err = broadcast_partial_shapes(&s(&[2, 3]), &s(&[4])).unwrap_err();
+        assert!(err.message.contains("3 and 4"), "{}", err.message);
+    }
+}

@@ -1,0 +1,59 @@
+//! sessionflow's Rust entry point: re-exports the engine's crates and wires the devices and
+//! kernels this build has into sessions. Adding a device means registering it here and
+//! nowhere else.
+
+pub use sessionflow_core as core;
+pub use sessionflow_exec::{Session, SessionOptions};
+pub use sessionflow_graph as graph;
+
+use sessionflow_alloc::CpuAllocator;
+use sessionflow_core::{Allocator, Device, KernelRegistry, Result};
+use sessionflow_graph::Graph;
+use sessionflow_kernels_cpu::CpuDevice;
+use std::sync::{Arc, LazyLock, RwLock};
+
+/// How to open a session (the subset of TensorFlow's `ConfigProto` honoured so far).
+#[derive(Clone, Debug, Default)]
+pub struct SessionConfig {
+    /// Threads inside one kernel; 0 shares the process-wide pool.
+    pub intra_op_threads: usize,
+    /// Most bytes the CPU device may hold at once; `None` means physical memory.
+    pub cpu_memory_limit: Option<u64>,
+}
+
+static KERNELS: LazyLock<Arc<KernelRegistry>> = LazyLock::new(|| {
+    let mut registry = KernelRegistry::new();
+    sessionflow_kernels_cpu::register_kernels(&mut registry);
+    Arc::new(registry)
+});
+
+static HOST_ALLOCATOR: LazyLock<Arc<dyn Allocator>> =
+    LazyLock::new(|| Arc::new(CpuAllocator::default()));
+
+/// Every kernel of every device this build supports.
+pub fn kernel_registry() -> &'static Arc<KernelRegistry> {
+    &KERNELS
+}
+
+/// Host memory for tensors that belong to no session: constants in graphs, values in flight.
+pub fn host_allocator() -> &'static Arc<dyn Allocator> {
+    &HOST_ALLOCATOR
+}
+
+/// The devices a new session gets.
+pub fn local_devices(config: &SessionConfig) -> Vec<Arc<dyn Device>> {
+    vec![Arc::new(CpuDevice::new(0, config.cpu_memory_limit))]
+}
+
+/// Opens a session on `graph` with this build's devices and kernels.
+pub fn open_session(graph: Arc<RwLock<Graph>>, config: &SessionConfig) -> Result<Session> {
+    let options = SessionOptions {
+        intra_op_threads: config.intra_op_threads,
+    };
+    Session::new(
+        graph,
+        local_devices(config),
+        Arc::clone(kernel_registry()),
+        &options,
+    )
+}
