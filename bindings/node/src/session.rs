@@ -17,7 +17,7 @@ pub struct Feed {
 /// Session settings from JS (ConfigProto's field names, camelCased).
 #[napi(object)]
 pub struct SessionConfig {
-    pub intra_op_parallelism_threads: Option<u32>,
+    pub intra_op_parallelism_threads: Option<i64>,
 }
 
 /// A device as `listDevices()` reports it.
@@ -109,13 +109,16 @@ fn engine_config(config: Option<SessionConfig>) -> Result<EngineConfig> {
         return Ok(EngineConfig::default());
     };
     let intra = config.intra_op_parallelism_threads.unwrap_or(0);
-    if intra > 4096 {
-        return Err(Status::invalid_argument(format!(
-            "intraOpParallelismThreads {intra} is not a sensible thread count"
-        )));
-    }
+    let intra = usize::try_from(intra)
+        .ok()
+        .filter(|&n| n <= 4096)
+        .ok_or_else(|| {
+            Status::invalid_argument(format!(
+                "intraOpParallelismThreads must be between 0 (one per core) and 4096, got {intra}"
+            ))
+        })?;
     Ok(EngineConfig {
-        intra_op_threads: intra as usize,
+        intra_op_threads: intra,
         ..EngineConfig::default()
     })
 }

@@ -167,7 +167,6 @@ fn large_matmul_matches_a_closed_form() {
             .enumerate()
             .all(|(i, &v)| v == (k * (i % n)) as f64)
     );
-    let _ = a;
 }
 
 #[test]

@@ -1,0 +1,251 @@
+/**
+ * {@link Graph}: a dataflow graph of operations, and the stack of default graphs that op builders
+ * add to.
+ *
+ * @packageDocumentation
+ */
+
+import { type DType, isDType } from './dtype.js'
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from './errors.js'
+import { type AttrValue, type NativeGraph, type NodeInfo, addon, callNative } from './native.js'
+import { Operation } from './operation.js'
+import { DefaultStack, scoped } from './scope.js'
+import { shapeFromNative } from './shape.js'
+import type { Tensor } from './tensor.js'
+
+/** What a new node is made of: TF's op type and attrs, and the tensors it consumes. @internal */
+export interface OperationSpec {
+  op: string
+  name: string
+  inputs?: readonly Tensor[]
+  controlInputs?: readonly Operation[]
+  attrs?: Record<string, AttrValue>
+}
+
+/**
+ * A TensorFlow computation graph: {@link Operation}s (nodes) and the {@link Tensor}s (edges)
+ * between them. Op builders such as `tf.constant` add to the default graph
+ * ({@link getDefaultGraph}); {@link Graph.asDefault} makes this graph the default for a scope.
+ */
+export class Graph {
+  /** The engine's graph. @internal */
+  readonly native: NativeGraph
+  /** Operations by node id: one object per node, so identity comparisons work. */
+  readonly #operations = new Map<number, Operation>()
+
+  /** Creates an empty graph. */
+  constructor() {
+    this.native = callNative(() => new (addon().NativeGraph)())
+  }
+
+  /**
+   * Makes this graph the default graph while `fn` runs (TF's `with g.as_default():`), and
+   * returns what `fn` returns. The previous default is restored when `fn` returns or throws, or,
+   * when `fn` returns a promise, once it settles.
+   */
+  asDefault<R>(fn: (graph: this) => R): R {
+    return scoped(
+      () => defaultGraphStack.push(this),
+      () => defaultGraphStack.remove(this),
+      () => fn(this),
+    )
+  }
+
+  /** TF's name for {@link Graph.asDefault}. */
+  as_default<R>(fn: (graph: this) => R): R {
+    return this.asDefault(fn)
+  }
+
+  /** Whether the graph is finalized (read-only). */
+  get finalized(): boolean {
+    return callNative(() => this.native.isFinalized(), this.native)
+  }
+
+  /** Makes the graph read-only: adding an operation afterwards fails. */
+  finalize(): void {
+    callNative(() => this.native.finalize(), this.native)
+  }
+
+  /** All operations, in the order they were added. */
+  getOperations(): Operation[] {
+    const count = callNative(() => this.native.numNodes(), this.native)
+    const out: Operation[] = []
+    for (let id = 0; id < count; id++) out.push(this.operationOf(callNative(() => this.native.node(id), this.native)))
+    return out
+  }
+
+  /**
+   * The operation named `name`.
+   *
+   * @throws NotFoundError when no operation has that name; InvalidArgumentError for a tensor name.
+   */
+  getOperationByName(name: string): Operation {
+    return this.asGraphElement(name, { allowTensor: false, allowOperation: true }) as Operation
+  }
+
+  /** TF's name for {@link Graph.getOperationByName}. */
+  get_operation_by_name(name: string): Operation {
+    return this.getOperationByName(name)
+  }
+
+  /**
+   * The tensor named `name`, of the form `"<op_name>:<output_index>"` (e.g. `"c:0"`).
+   *
+   * @throws NotFoundError when it does not exist; InvalidArgumentError for a malformed name.
+   */
+  getTensorByName(name: string): Tensor {
+    return this.asGraphElement(name, { allowTensor: true, allowOperation: false }) as Tensor
+  }
+
+  /** TF's name for {@link Graph.getTensorByName}. */
+  get_tensor_by_name(name: string): Tensor {
+    return this.getTensorByName(name)
+  }
+
+  /**
+   * Resolves a tensor, an operation or a name to an element of this graph (TF's
+   * `as_graph_element`), with TF's messages for each way it can fail.
+   *
+   * @internal
+   */
+  asGraphElement(
+    element: Tensor | Operation | string,
+    allow: { allowTensor: boolean; allowOperation: boolean },
+  ): Tensor | Operation {
+    if (typeof element !== 'string') {
+      const isOperation = element instanceof Operation
+      if (isOperation ? !allow.allowOperation : !allow.allowTensor) {
+        throw new InvalidArgumentError(
+          `Can not convert a ${isOperation ? 'Operation' : 'Tensor'} into a ${isOperation ? 'Tensor' : 'Operation'}.`,
+        )
+      }
+      if (element.graph !== this) {
+        throw new InvalidArgumentError(
+          `${isOperation ? 'Operation' : 'Tensor'} ${String(element)} is not an element of this graph.`,
+        )
+      }
+      return element
+    }
+    const colon = element.indexOf(':')
+    if (colon >= 0) {
+      if (!allow.allowTensor) {
+        throw new InvalidArgumentError(`The name '${element}' appears to refer to a Tensor, not an Operation.`)
+      }
+      const opName = element.slice(0, colon)
+      const index = element.slice(colon + 1)
+      if (!/^\d+$/.test(index) || element.lastIndexOf(':') !== colon) {
+        throw new InvalidArgumentError(
+          `The name '${element}' looks like a Tensor name, but is not a valid one. ` +
+            'Tensor names must be of the form "<op_name>:<output_index>".',
+        )
+      }
+      const op = this.findOperation(opName)
+      if (op === null) {
+        throw new NotFoundError(
+          `The name '${element}' refers to a Tensor which does not exist. ` +
+            `The operation, '${opName}', does not exist in the graph.`,
+        )
+      }
+      const tensor = op.outputs[Number(index)]
+      if (tensor === undefined) {
+        throw new NotFoundError(
+          `The name '${element}' refers to a Tensor which does not exist. ` +
+            `The operation, '${opName}', exists but only has ${op.outputs.length} outputs.`,
+        )
+      }
+      return tensor
+    }
+    const op = this.findOperation(element)
+    if (!allow.allowOperation) {
+      throw new InvalidArgumentError(
+        op === null
+          ? `The name '${element}' looks like an (invalid) Operation name, not a Tensor.`
+          : `The name '${element}' refers to an Operation, not a Tensor. ` +
+              'Tensor names must be of the form "<op_name>:<output_index>".',
+      )
+    }
+    if (op === null) throw new NotFoundError(`The name '${element}' refers to an Operation not in the graph.`)
+    return op
+  }
+
+  /** Adds a node through the engine, which validates it and infers its outputs. @internal */
+  addOperation(spec: OperationSpec): Operation {
+    const inputs = spec.inputs ?? []
+    const controlInputs = spec.controlInputs ?? []
+    for (const input of [...inputs, ...controlInputs]) {
+      if (input.graph !== this) {
+        throw new InvalidArgumentError(
+          `${String(input)} must be from the same graph as the operation '${spec.name}' being added.`,
+        )
+      }
+    }
+    // A node the engine rejects is not in the graph; its op type is still the one being added.
+    const lookup = { nodeByName: (name: string) => this.native.nodeByName(name) ?? { op: spec.op } }
+    const info = callNative(
+      () =>
+        this.native.addNode({
+          op: spec.op,
+          name: spec.name,
+          inputs: inputs.map((t) => ({ node: t.op.id, index: t.valueIndex })),
+          controlInputs: controlInputs.map((o) => o.id),
+          attrs: spec.attrs ?? {},
+        }),
+      lookup,
+    )
+    return this.operationOf(info, inputs, controlInputs)
+  }
+
+  private findOperation(name: string): Operation | null {
+    const info = callNative(() => this.native.nodeByName(name), this.native)
+    return info === null ? null : this.operationOf(info)
+  }
+
+  private operationOf(
+    info: NodeInfo,
+    inputs: readonly Tensor[] = [],
+    controlInputs: readonly Operation[] = [],
+  ): Operation {
+    let op = this.#operations.get(info.id)
+    if (op === undefined) {
+      const outputs = info.outputs.map((o) => {
+        if (!isDType(o.dtype)) throw new InvalidArgumentError(`Unknown dtype '${o.dtype}' from the engine`)
+        return { dtype: o.dtype as DType, shape: shapeFromNative(o.shape) }
+      })
+      op = new Operation(this, info.id, info.name, info.op, info.device, outputs, inputs, controlInputs)
+      this.#operations.set(info.id, op)
+    }
+    return op
+  }
+}
+
+/** The stack of graphs made default by `asDefault` scopes and open interactive sessions. @internal */
+export const defaultGraphStack = new DefaultStack<Graph>()
+
+let globalDefaultGraph: Graph | undefined
+
+/**
+ * The graph that op builders add to: the innermost {@link Graph.asDefault} scope's graph, or
+ * the global default graph (created on first use).
+ */
+export function getDefaultGraph(): Graph {
+  const top = defaultGraphStack.top
+  if (top !== undefined) return top
+  globalDefaultGraph ??= new Graph()
+  return globalDefaultGraph
+}
+
+/**
+ * Replaces the global default graph by a new, empty one. Like TensorFlow, refuses inside a
+ * {@link Graph.asDefault} scope (or while an `InteractiveSession` holds its graph as default).
+ *
+ * @throws FailedPreconditionError when called inside a nested graph scope.
+ */
+export function resetDefaultGraph(): void {
+  if (defaultGraphStack.top !== undefined) {
+    throw new FailedPreconditionError(
+      'Do not use resetDefaultGraph() to clear nested graphs. If you need a cleared graph, ' +
+        'exit the nesting and create a new graph.',
+    )
+  }
+  globalDefaultGraph = new Graph()
+}

@@ -1,0 +1,98 @@
+/**
+ * sessionflow: TensorFlow-1-style graph sessions for TypeScript on a native engine.
+ *
+ * ```ts
+ * import tf from 'sessionflow'
+ *
+ * const sess = new tf.compat.v1.InteractiveSession()
+ * const a = tf.constant(5.0)
+ * const b = tf.constant(6.0)
+ * const c = tf.mul(a, b)
+ * console.log(c.eval()) // 30
+ * sess.close()
+ * ```
+ *
+ * Everything is available both on the default export `tf` and as named exports.
+ *
+ * @packageDocumentation
+ */
+
+import { camelApi, compat } from './api.js'
+import { dtypeConstants } from './dtype.js'
+import * as errors from './errors.js'
+import { Graph } from './graph.js'
+import { NDArray } from './ndarray.js'
+import { Operation } from './operation.js'
+import { DeviceAttributes, InteractiveSession, Session } from './session.js'
+import { Tensor } from './tensor.js'
+
+export { compat, errors }
+export { getDefaultSession } from './default_session.js'
+export {
+  type DType,
+  type Scalar,
+  type TypedArray,
+  DTYPES,
+  bfloat16,
+  bool,
+  float16,
+  float32,
+  float64,
+  int16,
+  int32,
+  int64,
+  int8,
+  string,
+  uint8,
+} from './dtype.js'
+export { OpError } from './errors.js'
+export type { FeedDict, FeedValue } from './feed.js'
+export type { Fetch, FetchObject, FetchResult } from './fetch.js'
+export { Graph, getDefaultGraph, resetDefaultGraph } from './graph.js'
+export { type ArrayValue, NDArray } from './ndarray.js'
+export { Operation } from './operation.js'
+export {
+  type ConstantOptions,
+  type MatMulOptions,
+  type TensorLike,
+  add,
+  constant,
+  identity,
+  matmul,
+  mul,
+  noOp,
+  placeholder,
+} from './ops.js'
+export {
+  type SessionConfig,
+  type SessionOptions,
+  DeviceAttributes,
+  InteractiveSession,
+  Session,
+  withSession,
+} from './session.js'
+export type { Shape } from './shape.js'
+export { Tensor } from './tensor.js'
+export type { Value } from './values.js'
+
+/**
+ * The `tf` namespace: op builders and graph/session functions (`tf.constant`, `tf.matmul`,
+ * `tf.getDefaultGraph`, `tf.withSession`, …), the classes (`tf.Session`, `tf.Graph`, …), dtype
+ * constants (`tf.float32`, …), `tf.errors` and `tf.compat.v1`.
+ */
+const tf = Object.freeze({
+  ...camelApi,
+  ...dtypeConstants,
+  Graph,
+  Operation,
+  Tensor,
+  NDArray,
+  Session,
+  InteractiveSession,
+  DeviceAttributes,
+  OpError: errors.OpError,
+  errors,
+  compat,
+})
+
+export default tf

@@ -1,0 +1,266 @@
+/**
+ * {@link Session} and {@link InteractiveSession}: running graphs in the in-process engine, and
+ * {@link withSession}, the port of `with tf.compat.v1.Session():`.
+ *
+ * @packageDocumentation
+ */
+
+import { defaultSessionStack } from './default_session.js'
+import { type DType, isDType } from './dtype.js'
+import { InternalError, InvalidArgumentError } from './errors.js'
+import { type FeedDict, prepareFeeds } from './feed.js'
+import { type Fetch, type FetchResult, planFetches } from './fetch.js'
+import { Graph, defaultGraphStack, getDefaultGraph } from './graph.js'
+import { type NativeSession, addon, callNative } from './native.js'
+import { NDArray } from './ndarray.js'
+import { scoped } from './scope.js'
+
+/** Session configuration (the part of TF's `ConfigProto` the engine honours). */
+export interface SessionConfig {
+  /** Threads for parallelism inside one op (0 or absent: share the process-wide pool, one per core). */
+  intraOpParallelismThreads?: number
+}
+
+/** The options-object form of the {@link Session} constructor. */
+export interface SessionOptions {
+  /** The execution engine; only `""` (in-process, the default) is supported. */
+  target?: string
+  /** The graph to run; the default graph when absent. */
+  graph?: Graph
+  /** Engine configuration. */
+  config?: SessionConfig
+}
+
+/** A device a session can place operations on, as {@link Session.listDevices} lists them. */
+export class DeviceAttributes {
+  /** @internal */
+  constructor(
+    /** The full name, e.g. `/job:localhost/replica:0/task:0/device:CPU:0`. */
+    readonly name: string,
+    /** The device type, e.g. `"CPU"`, `"GPU"`. */
+    readonly deviceType: string,
+    /** The most memory the device may use, in bytes. */
+    readonly memoryLimit: number,
+  ) {}
+
+  /** TF's name for {@link deviceType}. */
+  get device_type(): string {
+    return this.deviceType
+  }
+
+  /** TF's name for {@link memoryLimit}. */
+  get memory_limit(): number {
+    return this.memoryLimit
+  }
+}
+
+/**
+ * A session runs the operations of one graph in the engine and holds their state between runs.
+ *
+ * @example
+ * ```ts
+ * const sess = new tf.Session()
+ * const c = tf.mul(tf.constant(5), tf.constant(6))
+ * sess.run(c) // NDArray 30
+ * sess.close()
+ * ```
+ */
+export class Session {
+  /** The graph this session runs. */
+  readonly graph: Graph
+  readonly #native: NativeSession
+  readonly #target: string
+
+  /**
+   * `new Session(target?, graph?, config?)` as in TensorFlow, or `new Session({ target, graph,
+   * config })`.
+   *
+   * @param targetOrOptions - The execution engine — only `""` (in-process, the default) is
+   *   supported — or the options object.
+   * @param graph - The graph to run; the default graph when absent.
+   * @param config - Engine configuration.
+   * @throws InvalidArgumentError for any other target.
+   */
+  constructor(targetOrOptions?: string | SessionOptions, graph?: Graph | null, config?: SessionConfig | null) {
+    const options: SessionOptions =
+      typeof targetOrOptions === 'object' && targetOrOptions !== null
+        ? targetOrOptions
+        : { target: targetOrOptions, graph: graph ?? undefined, config: config ?? undefined }
+    const target = options.target ?? ''
+    if (target !== '') {
+      throw new InvalidArgumentError(
+        `Unsupported session target ${JSON.stringify(target)}: only the in-process engine ("") is available`,
+      )
+    }
+    if (options.graph !== undefined && !(options.graph instanceof Graph)) {
+      throw new InvalidArgumentError('The graph of a Session must be a tf.Graph')
+    }
+    this.graph = options.graph ?? getDefaultGraph()
+    this.#target = target
+    const nativeGraph = this.graph.native
+    const threads = options.config?.intraOpParallelismThreads
+    if (threads !== undefined && !Number.isSafeInteger(threads)) {
+      throw new InvalidArgumentError(`intraOpParallelismThreads must be an integer, got ${threads}`)
+    }
+    const nativeConfig = options.config && {
+      intraOpParallelismThreads: options.config.intraOpParallelismThreads,
+    }
+    this.#native = callNative(() => new (addon().NativeSession)(nativeGraph, nativeConfig), nativeGraph)
+  }
+
+  /** The engine this session connects to: `""`, the in-process engine (TF's `sess_str`). */
+  get sessStr(): string {
+    return this.#target
+  }
+
+  /** TF's name for {@link sessStr}. */
+  get sess_str(): string {
+    return this.#target
+  }
+
+  /** Whether {@link close} has been called. */
+  get closed(): boolean {
+    return callNative(() => this.#native.isClosed(), this.graph.native)
+  }
+
+  /**
+   * Runs the graph to compute `fetches`, feeding `feedDict`; returns values in the structure of
+   * `fetches`.
+   *
+   * @param fetches - A tensor (gives an `NDArray`), an operation (run for effect; gives `null`),
+   *   a name (`"c:0"` a tensor, `"c"` an operation), or arrays and plain objects nesting these.
+   *   Each distinct tensor is computed once.
+   * @param feedDict - Values for tensors (usually placeholders), keyed by tensor or by name;
+   *   converted to the tensor's dtype and checked against its static shape.
+   * @throws InvalidArgumentError for bad fetches or feeds, or a missing feed.
+   * @throws CancelledError when the session is closed.
+   * @example
+   * ```ts
+   * const [x, y] = sess.run([a, b])
+   * const { out } = sess.run({ out: c }, new Map([[p, [1, 2]]]))
+   * ```
+   */
+  run<const F extends Fetch>(fetches: F, feedDict?: FeedDict): FetchResult<F> {
+    const plan = planFetches(this.graph, fetches)
+    const feeds = prepareFeeds(this.graph, feedDict)
+    const nativeGraph = this.graph.native
+    const values = callNative(() => this.#native.run(feeds, plan.endpoints, plan.targets), nativeGraph)
+    if (values.length !== plan.endpoints.length) {
+      throw new InternalError(`The engine returned ${values.length} values for ${plan.endpoints.length} fetches`)
+    }
+    const arrays = values.map((v) => {
+      if (!isDType(v.dtype)) throw new InternalError(`The engine returned a tensor of unknown dtype '${v.dtype}'`)
+      return NDArray.fromBytes(v.dtype as DType, v.shape, v.data)
+    })
+    return plan.build(arrays) as FetchResult<F>
+  }
+
+  /** Frees the session's resources. Idempotent; a later {@link run} fails with `CancelledError`. */
+  close(): void {
+    callNative(() => this.#native.close(), this.graph.native)
+  }
+
+  /** The devices this session can use. */
+  listDevices(): DeviceAttributes[] {
+    const devices = callNative(() => this.#native.listDevices(), this.graph.native)
+    return devices.map((d) => new DeviceAttributes(d.name, d.deviceType, d.memoryLimit))
+  }
+
+  /** TF's name for {@link listDevices}. */
+  list_devices(): DeviceAttributes[] {
+    return this.listDevices()
+  }
+
+  /**
+   * Makes this session the default session while `fn` runs (TF's `with sess.as_default():`), so
+   * that `tensor.eval()` and `operation.run()` use it; returns `fn`'s result. The session stays
+   * open. When `fn` returns a promise, the scope ends once it settles.
+   */
+  asDefault<R>(fn: (session: this) => R): R {
+    return scoped(
+      () => defaultSessionStack.push(this),
+      () => defaultSessionStack.remove(this),
+      () => fn(this),
+    )
+  }
+
+  /** TF's name for {@link asDefault}. */
+  as_default<R>(fn: (session: this) => R): R {
+    return this.asDefault(fn)
+  }
+}
+
+/**
+ * A session that makes itself the default session (and its graph the default graph) on
+ * construction, for shells and notebooks: `c.eval()` then needs no session argument.
+ * {@link close} removes it from the defaults again.
+ *
+ * @example
+ * ```ts
+ * const sess = new tf.compat.v1.InteractiveSession()
+ * const c = tf.mul(tf.constant(5), tf.constant(6))
+ * console.log(c.eval()) // 30
+ * sess.close()
+ * ```
+ */
+export class InteractiveSession extends Session {
+  #installed = false
+
+  /**
+   * `new Session(target?, graph?, config?)` as in TensorFlow, or `new Session({ target, graph,
+   * config })`.
+   *
+   * @param targetOrOptions - The execution engine — only `""` (in-process, the default) is
+   *   supported — or the options object.
+   * @param graph - The graph to run; the default graph when absent.
+   * @param config - Engine configuration.
+   * @throws InvalidArgumentError for any other target.
+   */
+  constructor(targetOrOptions?: string | SessionOptions, graph?: Graph | null, config?: SessionConfig | null) {
+    super(targetOrOptions, graph, config)
+    defaultSessionStack.push(this)
+    defaultGraphStack.push(this.graph)
+    this.#installed = true
+  }
+
+  /** Closes the session and stops it being the default session. Idempotent. */
+  override close(): void {
+    if (this.#installed) {
+      this.#installed = false
+      defaultSessionStack.remove(this)
+      defaultGraphStack.remove(this.graph)
+    }
+    super.close()
+  }
+}
+
+/**
+ * Runs `fn` with a new session as the default session (and its graph as the default graph), then
+ * closes it: the port of
+ *
+ * ```python
+ * with tf.compat.v1.Session() as sess:
+ *     print(c.eval())
+ * ```
+ *
+ * The session is closed when `fn` returns or throws; when `fn` returns a promise, once it
+ * settles. Returns what `fn` returns.
+ *
+ * @param fn - The body; receives the session.
+ * @param options - target, graph and config for the session.
+ */
+export function withSession<R>(fn: (session: Session) => R, options?: SessionOptions): R {
+  const session = new Session(options ?? {})
+  return scoped(
+    () => {
+      defaultGraphStack.push(session.graph)
+      defaultSessionStack.push(session)
+    },
+    () => {
+      defaultSessionStack.remove(session)
+      defaultGraphStack.remove(session.graph)
+      session.close()
+    },
+    () => fn(session),
+  )
+}
