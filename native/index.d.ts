@@ -107,7 +107,11 @@ export interface SessionConfig {
   intraOpParallelismThreads?: number
 }
 
-/** A tensor crossing the JS boundary: little-endian element bytes in row-major order. */
+/**
+ * A tensor crossing the JS boundary: little-endian element bytes in row-major order. A
+ * `string` tensor's bytes are its elements in order, each a u32 little-endian byte length
+ * followed by that many bytes.
+ */
 export interface TensorValue {
   dtype: string
   shape: Array<number>

@@ -9,51 +9,72 @@
 import { dtypeConstants } from './dtype.js'
 import * as errors from './errors.js'
 import { getDefaultSession } from './default_session.js'
-import { Graph, getDefaultGraph, resetDefaultGraph } from './graph.js'
+import { Graph, getDefaultGraph, resetDefaultGraph, setRandomSeed } from './graph.js'
 import { Operation } from './operation.js'
-import { add, constant, identity, matmul, mul, noOp, placeholder } from './ops.js'
+import {
+  ARRAY_TABLE,
+  CORE_TABLE,
+  INDEXING_TABLE,
+  LINALG_TABLE,
+  MATH_TABLE,
+  NN_ACTIVATION_TABLE,
+  NN_CONV_TABLE,
+  RANDOM_TABLE,
+  REDUCTION_TABLE,
+} from './ops/index.js'
 import { InteractiveSession, Session, withSession } from './session.js'
 import { Tensor } from './tensor.js'
 
-/** camelCase name → [TensorFlow Python name (null: none), implementation]. */
+/** camelCase name → [TensorFlow Python name (null: none), implementation], for `tf.*`. */
 const TABLE = {
-  constant: ['constant', constant],
-  placeholder: ['placeholder', placeholder],
-  add: ['add', add],
-  mul: ['multiply', mul],
-  matmul: ['matmul', matmul],
-  identity: ['identity', identity],
-  noOp: ['no_op', noOp],
+  ...CORE_TABLE,
+  ...ARRAY_TABLE,
+  ...INDEXING_TABLE,
+  ...MATH_TABLE,
+  ...LINALG_TABLE,
+  ...REDUCTION_TABLE,
+  ...RANDOM_TABLE,
   getDefaultGraph: ['get_default_graph', getDefaultGraph],
+  setRandomSeed: ['set_random_seed', setRandomSeed],
   resetDefaultGraph: ['reset_default_graph', resetDefaultGraph],
   getDefaultSession: ['get_default_session', getDefaultSession],
   withSession: [null, withSession],
 } as const
 
-type Table = typeof TABLE
+/** The same, for `tf.nn.*`. */
+const NN_TABLE = {
+  ...NN_ACTIVATION_TABLE,
+  ...NN_CONV_TABLE,
+} as const
 
-/** The API functions under their camelCase names. */
-export type CamelApi = { readonly [K in keyof Table]: Table[K][1] }
+type AnyTable = Readonly<Record<string, readonly [string | null, unknown]>>
 
-/** The API functions under TensorFlow's Python names. */
-export type PythonApi = {
-  readonly [K in keyof Table as Table[K][0] extends string ? Table[K][0] : never]: Table[K][1]
+/** A table's functions under their camelCase names. */
+export type CamelApi<T extends AnyTable> = { readonly [K in keyof T]: T[K][1] }
+
+/** A table's functions under TensorFlow's Python names. */
+export type PythonApi<T extends AnyTable> = {
+  readonly [K in keyof T as T[K][0] extends string ? T[K][0] : never]: T[K][1]
 }
 
-function derive(): { camel: CamelApi; python: PythonApi } {
+function derive<T extends AnyTable>(table: T): { camel: CamelApi<T>; python: PythonApi<T> } {
   const camel: Record<string, unknown> = {}
   const python: Record<string, unknown> = {}
-  for (const [camelName, [pythonName, fn]] of Object.entries(TABLE)) {
+  for (const [camelName, [pythonName, fn]] of Object.entries(table)) {
     camel[camelName] = fn
     if (pythonName !== null) python[pythonName] = fn
   }
-  return { camel: camel as CamelApi, python: python as PythonApi }
+  return { camel: Object.freeze(camel) as CamelApi<T>, python: Object.freeze(python) as PythonApi<T> }
 }
 
-const derived = derive()
+const derived = derive(TABLE)
+const derivedNn = derive(NN_TABLE)
 
 /** The API functions under their camelCase names (`tf.matmul`, `tf.getDefaultGraph`, …). */
-export const camelApi: CamelApi = Object.freeze(derived.camel)
+export const camelApi: CamelApi<typeof TABLE> = derived.camel
+
+/** `tf.nn`: neural-network ops under camelCase names (`tf.nn.conv2d`, `tf.nn.softmax`, …). */
+export const nn: CamelApi<typeof NN_TABLE> = derivedNn.camel
 
 /**
  * `tf.compat.v1`: TensorFlow 1's API for ports of TF1 code — the same classes as `tf.*`
@@ -62,6 +83,7 @@ export const camelApi: CamelApi = Object.freeze(derived.camel)
  */
 export const v1 = Object.freeze({
   ...derived.python,
+  nn: derivedNn.python,
   ...dtypeConstants,
   Graph,
   Operation,

@@ -33,6 +33,12 @@ export class Graph {
   /** Operations by node id: one object per node, so identity comparisons work. */
   readonly #operations = new Map<number, Operation>()
 
+  /**
+   * The graph-level random seed ({@link setRandomSeed}); `null` when unset. Random ops combine
+   * it with their op-level seed as TensorFlow's `get_seed` does.
+   */
+  seed: number | null = null
+
   /** Creates an empty graph. */
   constructor() {
     this.native = callNative(() => new (addon().NativeGraph)())
@@ -248,4 +254,15 @@ export function resetDefaultGraph(): void {
     )
   }
   globalDefaultGraph = new Graph()
+}
+
+/**
+ * Sets the graph-level random seed of the default graph (TF's `tf.compat.v1.set_random_seed`):
+ * random ops created afterwards without their own seed become reproducible.
+ */
+export function setRandomSeed(seed: number | null): void {
+  if (seed !== null && !Number.isSafeInteger(seed)) {
+    throw new InvalidArgumentError(`The random seed must be an integer, got ${seed}`)
+  }
+  getDefaultGraph().seed = seed
 }

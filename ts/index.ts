@@ -17,7 +17,7 @@
  * @packageDocumentation
  */
 
-import { camelApi, compat } from './api.js'
+import { camelApi, compat, nn } from './api.js'
 import { dtypeConstants } from './dtype.js'
 import * as errors from './errors.js'
 import { Graph } from './graph.js'
@@ -26,7 +26,7 @@ import { Operation } from './operation.js'
 import { DeviceAttributes, InteractiveSession, Session } from './session.js'
 import { Tensor } from './tensor.js'
 
-export { compat, errors }
+export { compat, errors, nn }
 export { getDefaultSession } from './default_session.js'
 export {
   type DType,
@@ -48,21 +48,10 @@ export {
 export { OpError } from './errors.js'
 export type { FeedDict, FeedValue } from './feed.js'
 export type { Fetch, FetchObject, FetchResult } from './fetch.js'
-export { Graph, getDefaultGraph, resetDefaultGraph } from './graph.js'
+export { Graph, getDefaultGraph, resetDefaultGraph, setRandomSeed } from './graph.js'
 export { type ArrayValue, NDArray } from './ndarray.js'
 export { Operation } from './operation.js'
-export {
-  type ConstantOptions,
-  type MatMulOptions,
-  type TensorLike,
-  add,
-  constant,
-  identity,
-  matmul,
-  mul,
-  noOp,
-  placeholder,
-} from './ops.js'
+export * from './ops/index.js'
 export {
   type SessionConfig,
   type SessionOptions,
@@ -93,6 +82,7 @@ const tf = Object.freeze({
   OpError: errors.OpError,
   errors,
   compat,
+  nn,
 })
 
 export default tf

@@ -20,11 +20,7 @@ fn chain(c: &mut Criterion) {
         group.bench_function(format!("{len}_nodes"), |bench| {
             bench.iter(|| {
                 let feeds = vec![(Endpoint::new(x, 0), feed.clone())];
-                black_box(
-                    b.session
-                        .run(feeds, &[Endpoint::new(last, 0)], &[])
-                        .unwrap(),
-                )
+                black_box(b.session.run(feeds, &[Endpoint::new(last, 0)], &[]).unwrap())
             })
         });
     }

@@ -15,12 +15,7 @@ fn matmul(c: &mut Criterion) {
         let p = b.add("MatMul", "p", &[x, y], AttrMap::new());
         let data: Vec<f32> = (0..n * n).map(|i| (i % 7) as f32 * 0.25).collect();
         let (tx, ty) = (tensor(&[n, n], &data), tensor(&[n, n], &data));
-        let feeds = || {
-            vec![
-                (Endpoint::new(x, 0), tx.clone()),
-                (Endpoint::new(y, 0), ty.clone()),
-            ]
-        };
+        let feeds = || vec![(Endpoint::new(x, 0), tx.clone()), (Endpoint::new(y, 0), ty.clone())];
         // 2·n³ flops per product; criterion's "elements" here are flops.
         group.throughput(Throughput::Elements(2 * (n as u64).pow(3)));
         group.bench_function(format!("{n}x{n}"), |bench| {

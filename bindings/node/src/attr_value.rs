@@ -54,9 +54,7 @@ impl AttrValueJs {
         }
         if let Some(v) = &self.list_type {
             found.push(AttrValue::ListType(
-                v.iter()
-                    .map(|t| parse_dtype(t))
-                    .collect::<Result<Vec<DType>>>()?,
+                v.iter().map(|t| parse_dtype(t)).collect::<Result<Vec<DType>>>()?,
             ));
         }
         if found.len() != 1 {

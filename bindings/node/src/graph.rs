@@ -58,10 +58,7 @@ impl From<&Node> for NodeInfo {
                 .output_types
                 .iter()
                 .zip(&n.output_shapes)
-                .map(|(t, s)| OutputInfo {
-                    dtype: t.name().to_owned(),
-                    shape: s.to_i64(),
-                })
+                .map(|(t, s)| OutputInfo { dtype: t.name().to_owned(), shape: s.to_i64() })
                 .collect(),
         }
     }
@@ -96,9 +93,7 @@ impl NativeGraph {
     #[napi(constructor)]
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
-        NativeGraph {
-            inner: Arc::new(RwLock::new(Graph::new())),
-        }
+        NativeGraph { inner: Arc::new(RwLock::new(Graph::new())) }
     }
 
     /// Validates and adds a node; its name is made unique (`a`, `a_1`, …).

@@ -42,9 +42,7 @@ impl NativeSession {
     pub fn new(graph: &NativeGraph, config: Option<SessionConfig>) -> napi::Result<Self> {
         guard(|| {
             let config = engine_config(config)?;
-            Ok(NativeSession {
-                inner: open_session(graph.shared(), &config)?,
-            })
+            Ok(NativeSession { inner: open_session(graph.shared(), &config)? })
         })
     }
 
@@ -64,7 +62,7 @@ impl NativeSession {
             let fetches: Vec<Endpoint> = fetches.iter().map(Endpoint::from).collect();
             let targets: Vec<NodeId> = targets.into_iter().map(NodeId).collect();
             let values = self.inner.run(feeds, &fetches, &targets)?;
-            Ok(values.iter().map(TensorValue::from_tensor).collect())
+            values.iter().map(TensorValue::from_tensor).collect()
         })
     }
 
@@ -109,16 +107,10 @@ fn engine_config(config: Option<SessionConfig>) -> Result<EngineConfig> {
         return Ok(EngineConfig::default());
     };
     let intra = config.intra_op_parallelism_threads.unwrap_or(0);
-    let intra = usize::try_from(intra)
-        .ok()
-        .filter(|&n| n <= 4096)
-        .ok_or_else(|| {
-            Status::invalid_argument(format!(
-                "intraOpParallelismThreads must be between 0 (one per core) and 4096, got {intra}"
-            ))
-        })?;
-    Ok(EngineConfig {
-        intra_op_threads: intra,
-        ..EngineConfig::default()
-    })
+    let intra = usize::try_from(intra).ok().filter(|&n| n <= 4096).ok_or_else(|| {
+        Status::invalid_argument(format!(
+            "intraOpParallelismThreads must be between 0 (one per core) and 4096, got {intra}"
+        ))
+    })?;
+    Ok(EngineConfig { intra_op_threads: intra, ..EngineConfig::default() })
 }

@@ -25,10 +25,7 @@ pub fn guard<T>(body: impl FnOnce() -> Result<T, Status>) -> napi::Result<T> {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(to_napi(Status::new(
-                Code::Internal,
-                format!("sessionflow panicked: {what}"),
-            )))
+            Err(to_napi(Status::new(Code::Internal, format!("sessionflow panicked: {what}"))))
         }
     }
 }

@@ -60,8 +60,7 @@ macro_rules! getter {
 
 impl AttrsExt for AttrMap {
     fn attr(&self, name: &str) -> Result<&AttrValue> {
-        self.get(name)
-            .ok_or_else(|| Status::invalid_argument(format!("missing attr '{name}'")))
+        self.get(name).ok_or_else(|| Status::invalid_argument(format!("missing attr '{name}'")))
     }
     getter!(get_type, Type, DType, |v: &DType| *v);
     getter!(get_bool, Bool, bool, |v: &bool| *v);

@@ -24,11 +24,7 @@ impl Buffer {
             return Ok(Buffer::empty());
         }
         let ptr = allocator.allocate(len)?;
-        Ok(Buffer {
-            ptr,
-            len,
-            allocator: Some(Arc::clone(allocator)),
-        })
+        Ok(Buffer { ptr, len, allocator: Some(Arc::clone(allocator)) })
     }
 
     /// A buffer of length zero.
@@ -36,11 +32,7 @@ impl Buffer {
         // An aligned, non-null, never-dereferenced address: valid for zero-length slices.
         let ptr = NonNull::new(std::ptr::without_provenance_mut(TENSOR_ALIGNMENT))
             .expect("TENSOR_ALIGNMENT is not zero");
-        Buffer {
-            ptr,
-            len: 0,
-            allocator: None,
-        }
+        Buffer { ptr, len: 0, allocator: None }
     }
 
     /// Length in bytes.

@@ -115,18 +115,12 @@ impl DType {
 
     /// True for float32, float64, float16 and bfloat16.
     pub fn is_floating(self) -> bool {
-        matches!(
-            self,
-            DType::Float32 | DType::Float64 | DType::Float16 | DType::BFloat16
-        )
+        matches!(self, DType::Float32 | DType::Float64 | DType::Float16 | DType::BFloat16)
     }
 
     /// True for the signed and unsigned integer dtypes.
     pub fn is_integer(self) -> bool {
-        matches!(
-            self,
-            DType::Int8 | DType::Int16 | DType::Int32 | DType::Int64 | DType::UInt8
-        )
+        matches!(self, DType::Int8 | DType::Int16 | DType::Int32 | DType::Int64 | DType::UInt8)
     }
 }
 

@@ -32,11 +32,7 @@ pub struct KernelContext<'a> {
 impl<'a> KernelContext<'a> {
     /// A context with these inputs and room for `num_outputs` outputs.
     pub fn new(inputs: Vec<Tensor>, num_outputs: usize, allocator: &'a Arc<dyn Allocator>) -> Self {
-        KernelContext {
-            inputs,
-            outputs: vec![None; num_outputs],
-            allocator,
-        }
+        KernelContext { inputs, outputs: vec![None; num_outputs], allocator }
     }
 
     /// Input `i`. The executor checked the count against the op definition.
@@ -99,14 +95,7 @@ impl KernelRegistry {
         dtype: Option<DType>,
         factory: KernelFactory,
     ) {
-        self.factories.insert(
-            KernelKey {
-                op: op.to_owned(),
-                device,
-                dtype,
-            },
-            factory,
-        );
+        self.factories.insert(KernelKey { op: op.to_owned(), device, dtype }, factory);
     }
 
     /// The factory for `op` on `device` with kernel dtype `dtype`, if any.
@@ -116,11 +105,7 @@ impl KernelRegistry {
         device: DeviceType,
         dtype: Option<DType>,
     ) -> Option<KernelFactory> {
-        let mut key = KernelKey {
-            op: op.to_owned(),
-            device,
-            dtype,
-        };
+        let mut key = KernelKey { op: op.to_owned(), device, dtype };
         if let Some(f) = self.factories.get(&key) {
             return Some(*f);
         }
@@ -130,9 +115,7 @@ impl KernelRegistry {
 
     /// Whether any kernel for `op` exists on `device`.
     pub fn has_op(&self, op: &str, device: DeviceType) -> bool {
-        self.factories
-            .keys()
-            .any(|k| k.op == op && k.device == device)
+        self.factories.keys().any(|k| k.op == op && k.device == device)
     }
 
     /// The dtypes `op` has kernels for on `device` (for error messages).

@@ -117,19 +117,12 @@ impl PartialShape {
 
     /// The dimensions in GraphDef's convention (-1 unknown), or `None` for unknown rank.
     pub fn to_i64(&self) -> Option<Vec<i64>> {
-        self.0
-            .as_ref()
-            .map(|dims| dims.iter().map(|d| d.map_or(-1, |d| d as i64)).collect())
+        self.0.as_ref().map(|dims| dims.iter().map(|d| d.map_or(-1, |d| d as i64)).collect())
     }
 
     /// The concrete shape if every dimension is known.
     pub fn to_tensor_shape(&self) -> Option<TensorShape> {
-        self.0
-            .as_ref()?
-            .iter()
-            .copied()
-            .collect::<Option<Vec<_>>>()
-            .map(TensorShape)
+        self.0.as_ref()?.iter().copied().collect::<Option<Vec<_>>>().map(TensorShape)
     }
 
     /// Whether a value of shape `shape` may flow where this shape is expected.
@@ -138,10 +131,7 @@ impl PartialShape {
             None => true,
             Some(dims) => {
                 dims.len() == shape.rank()
-                    && dims
-                        .iter()
-                        .zip(shape.dims())
-                        .all(|(d, &s)| d.is_none_or(|d| d == s))
+                    && dims.iter().zip(shape.dims()).all(|(d, &s)| d.is_none_or(|d| d == s))
             }
         }
     }
@@ -192,10 +182,7 @@ mod tests {
     fn graphdef_convention() {
         let p = PartialShape::from_i64(&[-1, 2]).unwrap();
         assert_eq!(p.to_i64(), Some(vec![-1, 2]));
-        assert_eq!(
-            PartialShape::from_i64(&[-2]).unwrap_err().code,
-            crate::Code::InvalidArgument
-        );
+        assert_eq!(PartialShape::from_i64(&[-2]).unwrap_err().code, crate::Code::InvalidArgument);
     }
 
     #[test]

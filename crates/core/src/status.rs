@@ -88,11 +88,7 @@ macro_rules! constructors {
 impl Status {
     /// A status with the given code and message, concerning no node yet.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Status {
-            code,
-            message: message.into(),
-            node: None,
-        }
+        Status { code, message: message.into(), node: None }
     }
 
     constructors! {
@@ -137,9 +133,7 @@ mod tests {
 
     #[test]
     fn with_node_keeps_the_innermost_node() {
-        let s = Status::invalid_argument("bad")
-            .with_node("inner")
-            .with_node("outer");
+        let s = Status::invalid_argument("bad").with_node("inner").with_node("outer");
         assert_eq!(s.node.as_deref(), Some("inner"));
         assert_eq!(s.to_string(), "INVALID_ARGUMENT: bad [[node inner]]");
     }

@@ -2,30 +2,51 @@ use crate::{Allocator, Buffer, DType, Element, Result, Status, TensorShape};
 use std::fmt;
 use std::sync::Arc;
 
-/// A value flowing through a graph: a dtype, a shape and a shared host buffer.
+/// A value flowing through a graph: a dtype, a shape and shared storage.
 ///
-/// Cloning is cheap (the buffer is reference-counted). A kernel may write into a tensor only
-/// while it is the sole owner of the buffer, which is how inputs get forwarded in place.
+/// Cloning is cheap (storage is reference-counted). A kernel may write into a tensor only
+/// while it is the sole owner of the storage, which is how inputs get forwarded in place.
 #[derive(Clone)]
 pub struct Tensor {
     dtype: DType,
     shape: TensorShape,
-    buffer: Arc<Buffer>,
+    storage: Storage,
+}
+
+/// Numbers and bools live flat in an aligned buffer; strings (byte strings, as in TensorFlow)
+/// are a vector of owned elements.
+#[derive(Clone)]
+enum Storage {
+    Flat(Arc<Buffer>),
+    Strings(Arc<Vec<Vec<u8>>>),
 }
 
 impl Tensor {
-    /// A zero-filled tensor.
+    /// A zero-filled tensor (empty strings for `string`).
     pub fn zeros(
         allocator: &Arc<dyn Allocator>,
         dtype: DType,
         shape: TensorShape,
     ) -> Result<Tensor> {
+        if dtype == DType::String {
+            let n = shape.num_elements()?;
+            return Tensor::from_strings(shape, vec![Vec::new(); n]);
+        }
         let bytes = byte_len(dtype, &shape)?;
-        Ok(Tensor {
-            dtype,
-            shape,
-            buffer: Arc::new(Buffer::new(allocator, bytes)?),
-        })
+        let storage = Storage::Flat(Arc::new(Buffer::new(allocator, bytes)?));
+        Ok(Tensor { dtype, shape, storage })
+    }
+
+    /// A `string` tensor; `values` has one byte string per element.
+    pub fn from_strings(shape: TensorShape, values: Vec<Vec<u8>>) -> Result<Tensor> {
+        if shape.num_elements()? != values.len() {
+            return Err(Status::invalid_argument(format!(
+                "{} strings given for a tensor of shape {shape}",
+                values.len()
+            )));
+        }
+        let storage = Storage::Strings(Arc::new(values));
+        Ok(Tensor { dtype: DType::String, shape, storage })
     }
 
     /// A tensor holding a copy of `data`, whose length must match `shape`.
@@ -61,7 +82,7 @@ impl Tensor {
         bytes: &[u8],
     ) -> Result<Tensor> {
         let mut t = Tensor::zeros(allocator, dtype, shape)?;
-        let expected = t.buffer.len();
+        let expected = t.as_bytes()?.len();
         if bytes.len() != expected {
             return Err(Status::invalid_argument(format!(
                 "{} bytes given for a {} tensor of shape {}, which needs {}",
@@ -98,15 +119,28 @@ impl Tensor {
         self.shape.dims().iter().product()
     }
 
-    /// The raw little-endian bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        self.buffer.as_bytes()
+    /// The raw little-endian bytes; Internal error for `string` tensors, which are not flat.
+    pub fn as_bytes(&self) -> Result<&[u8]> {
+        match &self.storage {
+            Storage::Flat(buffer) => Ok(buffer.as_bytes()),
+            Storage::Strings(_) => Err(Status::internal("string tensors have no flat bytes")),
+        }
+    }
+
+    /// The elements of a `string` tensor.
+    pub fn as_strings(&self) -> Result<&[Vec<u8>]> {
+        match &self.storage {
+            Storage::Strings(values) => Ok(values),
+            Storage::Flat(_) => {
+                Err(Status::internal(format!("tensor of dtype {} accessed as string", self.dtype)))
+            }
+        }
     }
 
     /// The elements, typed. Internal error if `T` is not this tensor's dtype.
     pub fn as_slice<T: Element>(&self) -> Result<&[T]> {
         self.check_type::<T>()?;
-        let bytes = self.buffer.as_bytes();
+        let bytes = self.as_bytes()?;
         // SAFETY: the buffer is TENSOR_ALIGNMENT-aligned (or empty), holds num_elements
         // values of T (checked dtype), and Element guarantees every stored pattern is valid.
         Ok(unsafe {
@@ -123,9 +157,12 @@ impl Tensor {
         Ok(unsafe { std::slice::from_raw_parts_mut(bytes.as_mut_ptr().cast::<T>(), len) })
     }
 
-    /// True when no other tensor shares this buffer, so it may be written in place.
+    /// True when no other tensor shares this storage, so it may be written in place.
     pub fn is_exclusive(&self) -> bool {
-        Arc::strong_count(&self.buffer) == 1
+        match &self.storage {
+            Storage::Flat(buffer) => Arc::strong_count(buffer) == 1,
+            Storage::Strings(values) => Arc::strong_count(values) == 1,
+        }
     }
 
     /// The same buffer seen with another shape of equal element count.
@@ -137,17 +174,18 @@ impl Tensor {
                 shape
             )));
         }
-        Ok(Tensor {
-            dtype: self.dtype,
-            shape,
-            buffer: Arc::clone(&self.buffer),
-        })
+        Ok(Tensor { dtype: self.dtype, shape, storage: self.storage.clone() })
     }
 
     fn bytes_mut(&mut self) -> Result<&mut [u8]> {
-        Arc::get_mut(&mut self.buffer)
-            .map(Buffer::as_bytes_mut)
-            .ok_or_else(|| Status::failed_precondition("tensor buffer is shared; cannot write"))
+        match &mut self.storage {
+            Storage::Flat(buffer) => {
+                Arc::get_mut(buffer).map(Buffer::as_bytes_mut).ok_or_else(|| {
+                    Status::failed_precondition("tensor buffer is shared; cannot write")
+                })
+            }
+            Storage::Strings(_) => Err(Status::internal("string tensors have no flat bytes")),
+        }
     }
 
     fn check_type<T: Element>(&self) -> Result<()> {

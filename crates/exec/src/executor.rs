@@ -22,16 +22,10 @@ pub(crate) fn execute(
             .collect::<Result<Vec<_>>>()?;
         let allocator = devices[step.device].allocator();
         let mut ctx = KernelContext::new(inputs, step.outputs.len(), allocator);
-        step.kernel
-            .compute(&mut ctx)
-            .map_err(|s| s.with_node(&step.node_name))?;
-        let outputs = ctx
-            .into_outputs()
-            .map_err(|s| s.with_node(&step.node_name))?;
-        for ((tensor, slot), &dtype) in outputs
-            .into_iter()
-            .zip(&step.outputs)
-            .zip(&step.output_types)
+        step.kernel.compute(&mut ctx).map_err(|s| s.with_node(&step.node_name))?;
+        let outputs = ctx.into_outputs().map_err(|s| s.with_node(&step.node_name))?;
+        for ((tensor, slot), &dtype) in
+            outputs.into_iter().zip(&step.outputs).zip(&step.output_types)
         {
             if tensor.dtype() != dtype {
                 return Err(Status::internal(format!(
@@ -47,10 +41,7 @@ pub(crate) fn execute(
             }
         }
     }
-    plan.fetch_slots
-        .iter()
-        .map(|&slot| take_value(&mut values, &mut reads_left, slot))
-        .collect()
+    plan.fetch_slots.iter().map(|&slot| take_value(&mut values, &mut reads_left, slot)).collect()
 }
 
 /// Reads a slot, moving the value out on its last read so its buffer can be freed or reused.
@@ -60,10 +51,6 @@ fn take_value(
     slot: usize,
 ) -> Result<Tensor> {
     reads_left[slot] -= 1;
-    let value = if reads_left[slot] == 0 {
-        values[slot].take()
-    } else {
-        values[slot].clone()
-    };
+    let value = if reads_left[slot] == 0 { values[slot].take() } else { values[slot].clone() };
     value.ok_or_else(|| Status::internal(format!("value slot {slot} read before it was written")))
 }

@@ -85,13 +85,7 @@ impl Plan {
         for s in steps.iter().flat_map(|s| &s.inputs).chain(&fetch_slots) {
             reads[*s] += 1;
         }
-        Ok(Plan {
-            steps,
-            num_slots,
-            feed_slots,
-            fetch_slots,
-            reads,
-        })
+        Ok(Plan { steps, num_slots, feed_slots, fetch_slots, reads })
     }
 }
 
@@ -136,10 +130,7 @@ fn prune(
         stack.extend(node.inputs.iter().filter(|e| !fed(e)).map(|e| e.node));
         stack.extend(node.control_inputs.iter().copied());
     }
-    Ok((0..needed.len())
-        .filter(|&i| needed[i])
-        .map(|i| NodeId(i as u32))
-        .collect())
+    Ok((0..needed.len()).filter(|&i| needed[i]).map(|i| NodeId(i as u32)).collect())
 }
 
 fn build_kernel(

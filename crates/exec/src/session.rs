@@ -43,9 +43,7 @@ impl Session {
         options: &SessionOptions,
     ) -> Result<Session> {
         if devices.is_empty() {
-            return Err(Status::invalid_argument(
-                "a session needs at least one device",
-            ));
+            return Err(Status::invalid_argument("a session needs at least one device"));
         }
         let intra_op_pool = match options.intra_op_threads {
             0 => None,
@@ -89,11 +87,8 @@ impl Session {
     ) -> Result<Vec<Tensor>> {
         self.check_open()?;
         let (endpoints, values): (Vec<Endpoint>, Vec<Tensor>) = feeds.into_iter().unzip();
-        let signature = RunSignature {
-            feeds: endpoints,
-            fetches: fetches.to_vec(),
-            targets: targets.to_vec(),
-        };
+        let signature =
+            RunSignature { feeds: endpoints, fetches: fetches.to_vec(), targets: targets.to_vec() };
         let plan = self.plan(signature, &values)?;
         match &self.intra_op_pool {
             Some(pool) => pool.install(|| execute(&plan, values, &self.devices)),
@@ -104,10 +99,7 @@ impl Session {
     /// Closes the session; later runs fail with Cancelled. Idempotent.
     pub fn close(&self) {
         if !self.closed.swap(true, Ordering::AcqRel) {
-            self.plans
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clear();
+            self.plans.lock().unwrap_or_else(PoisonError::into_inner).clear();
         }
     }
 
@@ -118,18 +110,11 @@ impl Session {
 
     /// Number of cached plans (one per distinct run signature).
     pub fn num_cached_plans(&self) -> usize {
-        self.plans
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.plans.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 
     fn check_open(&self) -> Result<()> {
-        if self.is_closed() {
-            Err(Status::cancelled("Session has been closed."))
-        } else {
-            Ok(())
-        }
+        if self.is_closed() { Err(Status::cancelled("Session has been closed.")) } else { Ok(()) }
     }
 
     /// The cached plan for `signature`, building it on first use; feed values are checked
@@ -138,11 +123,8 @@ impl Session {
         // A poisoned lock only means another run panicked; the map itself stays consistent.
         let graph = self.graph.read().unwrap_or_else(PoisonError::into_inner);
         check_feeds(&graph, &signature.feeds, feed_values)?;
-        if let Some(plan) = self
-            .plans
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&signature)
+        if let Some(plan) =
+            self.plans.lock().unwrap_or_else(PoisonError::into_inner).get(&signature)
         {
             return Ok(Arc::clone(plan));
         }
@@ -166,13 +148,10 @@ fn check_feeds(graph: &Graph, feeds: &[Endpoint], values: &[Tensor]) -> Result<(
     for (e, value) in feeds.iter().zip(values) {
         let node = graph.node(e.node)?;
         let name = format!("{}:{}", node.name, e.index);
-        let (Some(&dtype), Some(shape)) = (
-            node.output_types.get(e.index as usize),
-            node.output_shapes.get(e.index as usize),
-        ) else {
-            return Err(Status::invalid_argument(format!(
-                "cannot feed {name}: no such output"
-            )));
+        let (Some(&dtype), Some(shape)) =
+            (node.output_types.get(e.index as usize), node.output_shapes.get(e.index as usize))
+        else {
+            return Err(Status::invalid_argument(format!("cannot feed {name}: no such output")));
         };
         if value.dtype() != dtype {
             return Err(Status::invalid_argument(format!(

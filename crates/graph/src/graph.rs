@@ -1,5 +1,5 @@
-use crate::{ArgType, Endpoint, InferenceContext, Node, NodeId, OpDef, OpRegistry};
-use sessionflow_core::{AttrMap, AttrValue, DType, PartialShape, Result, Status};
+use crate::{ArgType, Endpoint, InferenceContext, InputInfo, Node, NodeId, OpDef, OpRegistry};
+use sessionflow_core::{AttrMap, AttrValue, DType, PartialShape, Result, Status, Tensor};
 use std::collections::HashMap;
 
 /// What a caller asks for when adding a node.
@@ -98,17 +98,13 @@ impl Graph {
     /// (`a`, `a_1`, `a_2`, …); the returned id names the new node.
     pub fn add_node(&mut self, spec: NodeSpec) -> Result<NodeId> {
         if self.finalized {
-            return Err(Status::failed_precondition(
-                "Graph is finalized and cannot be modified.",
-            ));
+            return Err(Status::failed_precondition("Graph is finalized and cannot be modified."));
         }
         let op_def = self.registry.get(&spec.op)?;
         validate_name(&spec.name)?;
         let name = self.peek_unique_name(&spec.name);
         let spec_name = spec.name.clone();
-        let node = self
-            .build_node(op_def, spec, name.clone())
-            .map_err(|s| s.with_node(&name))?;
+        let node = self.build_node(op_def, spec, name.clone()).map_err(|s| s.with_node(&name))?;
         self.claim_name(&spec_name, &node.name);
         let id = node.id;
         self.by_name.insert(node.name.clone(), id);
@@ -120,25 +116,17 @@ impl Graph {
         for &c in &spec.control_inputs {
             self.node(c)?;
         }
-        let input_types = spec
-            .inputs
-            .iter()
-            .map(|e| self.endpoint_dtype(*e))
-            .collect::<Result<Vec<_>>>()?;
+        let input_types =
+            spec.inputs.iter().map(|e| self.endpoint_dtype(*e)).collect::<Result<Vec<_>>>()?;
         let mut attrs = spec.attrs;
         resolve_input_attrs(op_def, &input_types, &mut attrs)?;
         complete_attrs(op_def, &mut attrs)?;
         let output_types = output_types(op_def, &attrs)?;
-        let input_shapes: Vec<PartialShape> = spec
-            .inputs
-            .iter()
-            .map(|e| self.nodes[e.node.index()].output_shapes[e.index as usize].clone())
-            .collect();
-        let mut ctx =
-            InferenceContext::new(&attrs, &input_shapes, &input_types, output_types.len());
+        let inputs: Vec<InputInfo> = spec.inputs.iter().map(|&e| self.input_info(e)).collect();
+        let mut ctx = InferenceContext::new(&attrs, &inputs, output_types.len());
         let inferred = (op_def.shape_fn)(&mut ctx).map(|()| ctx.into_outputs());
         let output_shapes = inferred.map_err(|s| {
-            let shapes: Vec<String> = input_shapes.iter().map(ToString::to_string).collect();
+            let shapes: Vec<String> = inputs.iter().map(|i| i.shape.to_string()).collect();
             let message = if shapes.is_empty() {
                 format!("{} for '{name}' (op: '{}')", s.message, op_def.name)
             } else {
@@ -165,19 +153,38 @@ impl Graph {
         })
     }
 
+    /// What shape functions may know about endpoint `e` (which was checked to exist).
+    fn input_info(&self, e: Endpoint) -> InputInfo {
+        let producer = &self.nodes[e.node.index()];
+        let value = match (producer.op(), producer.attrs.get("value")) {
+            ("Const", Some(AttrValue::Tensor(t))) => Some(t.clone()),
+            _ => None,
+        };
+        let value_as_shape = match producer.op() {
+            "Shape" => producer
+                .inputs
+                .first()
+                .map(|i| self.nodes[i.node.index()].output_shapes[i.index as usize].clone()),
+            _ => value.as_ref().and_then(shape_from_tensor),
+        };
+        InputInfo {
+            dtype: producer.output_types[e.index as usize],
+            shape: producer.output_shapes[e.index as usize].clone(),
+            value,
+            value_as_shape,
+        }
+    }
+
     fn endpoint_dtype(&self, e: Endpoint) -> Result<DType> {
         let node = self.node(e.node)?;
-        node.output_types
-            .get(e.index as usize)
-            .copied()
-            .ok_or_else(|| {
-                Status::invalid_argument(format!(
-                    "'{}' has {} outputs; output {} does not exist",
-                    node.name,
-                    node.num_outputs(),
-                    e.index
-                ))
-            })
+        node.output_types.get(e.index as usize).copied().ok_or_else(|| {
+            Status::invalid_argument(format!(
+                "'{}' has {} outputs; output {} does not exist",
+                node.name,
+                node.num_outputs(),
+                e.index
+            ))
+        })
     }
 
     /// The name `requested` would get, without claiming it (so a failed add claims nothing).
@@ -197,14 +204,24 @@ impl Graph {
     }
 
     fn claim_name(&mut self, requested: &str, name: &str) {
-        *self
-            .names_in_use
-            .entry(requested.to_lowercase())
-            .or_insert(0) += 1;
+        *self.names_in_use.entry(requested.to_lowercase()).or_insert(0) += 1;
         if name != requested {
             self.names_in_use.insert(name.to_lowercase(), 1);
         }
     }
+}
+
+/// A constant 1-D int tensor read as a shape (-1 meaning unknown), as shape functions do.
+fn shape_from_tensor(t: &Tensor) -> Option<PartialShape> {
+    if t.shape().rank() != 1 {
+        return None;
+    }
+    let dims: Vec<i64> = match t.dtype() {
+        DType::Int32 => t.as_slice::<i32>().ok()?.iter().map(|&d| d as i64).collect(),
+        DType::Int64 => t.as_slice::<i64>().ok()?.to_vec(),
+        _ => return None,
+    };
+    PartialShape::from_i64(&dims).ok()
 }
 
 fn bad_tensor_name(name: &str) -> Status {
@@ -216,16 +233,12 @@ fn bad_tensor_name(name: &str) -> Status {
 /// TensorFlow's node-name rule: `[A-Za-z0-9.][A-Za-z0-9_.\-/>]*`.
 fn validate_name(name: &str) -> Result<()> {
     let mut chars = name.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
         && chars.all(|c| c.is_ascii_alphanumeric() || "_.-/>".contains(c));
     if ok {
         Ok(())
     } else {
-        Err(Status::invalid_argument(format!(
-            "'{name}' is not a valid node name"
-        )))
+        Err(Status::invalid_argument(format!("'{name}' is not a valid node name")))
     }
 }
 
@@ -331,14 +344,8 @@ fn complete_attrs(op: &OpDef, attrs: &mut AttrMap) -> Result<()> {
             )));
         }
     }
-    if let Some(unknown) = attrs
-        .keys()
-        .find(|k| op.attr_def(k).is_none() && !k.starts_with('_'))
-    {
-        return Err(Status::invalid_argument(format!(
-            "{} has no attr named '{unknown}'",
-            op.name
-        )));
+    if let Some(unknown) = attrs.keys().find(|k| op.attr_def(k).is_none() && !k.starts_with('_')) {
+        return Err(Status::invalid_argument(format!("{} has no attr named '{unknown}'", op.name)));
     }
     Ok(())
 }

@@ -14,4 +14,4 @@ pub use graph::{Graph, NodeSpec};
 pub use node::{Endpoint, Node, NodeId};
 pub use op_def::{ArgDef, ArgType, AttrDef, AttrKind, OpDef, ShapeFn};
 pub use op_registry::OpRegistry;
-pub use shape_inference::{InferenceContext, broadcast_partial_shapes};
+pub use shape_inference::{InferenceContext, InputInfo, broadcast_partial_shapes};

@@ -148,12 +148,7 @@ impl OpDef {
         let (name, kind) = decl.split_once(':').expect("attr spec is 'name: kind'");
         let kind = AttrKind::parse(kind.trim());
         let default = default.map(|v| parse_default(kind, v));
-        self.attrs.push(AttrDef {
-            name: name.trim(),
-            kind,
-            default,
-            allowed_types: None,
-        });
+        self.attrs.push(AttrDef { name: name.trim(), kind, default, allowed_types: None });
         self
     }
 
@@ -186,11 +181,7 @@ fn parse_arg(spec: &'static str) -> ArgDef {
         Some(d) => ArgType::Fixed(d),
         None => ArgType::Attr(ty),
     };
-    ArgDef {
-        name: name.trim(),
-        ty,
-        number_attr,
-    }
+    ArgDef { name: name.trim(), ty, number_attr }
 }
 
 fn parse_default(kind: AttrKind, v: &str) -> AttrValue {
@@ -234,10 +225,7 @@ mod tests {
         assert_eq!(def.inputs[0].ty, ArgType::Attr("T"));
         assert_eq!(def.inputs[1].ty, ArgType::Fixed(DType::Int32));
         assert_eq!(def.kernel_type_attr, Some("T"));
-        assert!(matches!(
-            def.attr_def("keep").unwrap().default,
-            Some(AttrValue::Bool(false))
-        ));
+        assert!(matches!(def.attr_def("keep").unwrap().default, Some(AttrValue::Bool(false))));
         assert!(
             matches!(&def.attr_def("strides").unwrap().default, Some(AttrValue::ListInt(v)) if v == &[1, 2])
         );

@@ -10,9 +10,7 @@ pub struct OpRegistry {
 }
 
 static GLOBAL: LazyLock<OpRegistry> = LazyLock::new(|| {
-    let mut registry = OpRegistry {
-        ops: HashMap::new(),
-    };
+    let mut registry = OpRegistry { ops: HashMap::new() };
     ops::register_all(&mut registry);
     registry
 });
@@ -32,9 +30,7 @@ impl OpRegistry {
 
     /// The definition of `op`, or NotFound as TensorFlow words it.
     pub fn get(&self, op: &str) -> Result<&OpDef> {
-        self.ops
-            .get(op)
-            .ok_or_else(|| Status::not_found(format!("Op type not registered '{op}'")))
+        self.ops.get(op).ok_or_else(|| Status::not_found(format!("Op type not registered '{op}'")))
     }
 
     /// The names of all registered ops, sorted.

@@ -1,32 +1,77 @@
-use sessionflow_core::{AttrMap, AttrsExt, DType, PartialShape, Result, Status};
+use sessionflow_core::{AttrMap, AttrsExt, DType, PartialShape, Result, Status, Tensor};
+
+/// What the graph knows statically about one input of a node being built.
+#[derive(Clone, Debug)]
+pub struct InputInfo {
+    pub dtype: DType,
+    pub shape: PartialShape,
+    /// The input's value when its producer is a `Const`.
+    pub value: Option<Tensor>,
+    /// The input's value read as a shape, when known: a constant int vector (-1 for unknown
+    /// dimensions), or the (partial) shape of the tensor a `Shape` op measures.
+    pub value_as_shape: Option<PartialShape>,
+}
 
 /// What a shape function sees of the node being built, and where it writes output shapes.
 pub struct InferenceContext<'a> {
     pub attrs: &'a AttrMap,
-    pub input_shapes: &'a [PartialShape],
-    pub input_types: &'a [DType],
+    inputs: &'a [InputInfo],
     outputs: Vec<PartialShape>,
 }
 
 impl<'a> InferenceContext<'a> {
     /// A context for a node with these inputs and `num_outputs` outputs (unknown until set).
-    pub fn new(
-        attrs: &'a AttrMap,
-        input_shapes: &'a [PartialShape],
-        input_types: &'a [DType],
-        num_outputs: usize,
-    ) -> Self {
-        InferenceContext {
-            attrs,
-            input_shapes,
-            input_types,
-            outputs: vec![PartialShape::unknown(); num_outputs],
-        }
+    pub fn new(attrs: &'a AttrMap, inputs: &'a [InputInfo], num_outputs: usize) -> Self {
+        InferenceContext { attrs, inputs, outputs: vec![PartialShape::unknown(); num_outputs] }
+    }
+
+    /// Number of inputs.
+    pub fn num_inputs(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// Number of outputs.
+    pub fn num_outputs(&self) -> usize {
+        self.outputs.len()
     }
 
     /// The static shape of input `i`.
     pub fn input(&self, i: usize) -> &PartialShape {
-        &self.input_shapes[i]
+        &self.inputs[i].shape
+    }
+
+    /// The dtype of input `i`.
+    pub fn input_type(&self, i: usize) -> DType {
+        self.inputs[i].dtype
+    }
+
+    /// The value of input `i` when it is a constant.
+    pub fn input_value(&self, i: usize) -> Option<&Tensor> {
+        self.inputs[i].value.as_ref()
+    }
+
+    /// The value of input `i` as integers, when it is a constant int32/int64 tensor.
+    pub fn input_ints(&self, i: usize) -> Option<Vec<i64>> {
+        let t = self.input_value(i)?;
+        match t.dtype() {
+            DType::Int32 => Some(t.as_slice::<i32>().ok()?.iter().map(|&v| v as i64).collect()),
+            DType::Int64 => Some(t.as_slice::<i64>().ok()?.to_vec()),
+            _ => None,
+        }
+    }
+
+    /// Input `i` (a 1-D int tensor describing a shape, as `Reshape`'s `shape` or `Fill`'s
+    /// `dims`) read as a shape: its value when known, else a shape of the known length with
+    /// unknown dimensions, else unknown rank. TensorFlow's `MakeShapeFromShapeTensor`.
+    pub fn input_as_shape(&self, i: usize) -> Result<PartialShape> {
+        if let Some(s) = &self.inputs[i].value_as_shape {
+            return Ok(s.clone());
+        }
+        let shape = self.with_rank(i, 1)?;
+        Ok(match shape.dims() {
+            Some([Some(n)]) => PartialShape::unknown_of_rank(*n),
+            _ => PartialShape::unknown(),
+        })
     }
 
     /// Sets output `i`'s shape.
@@ -39,12 +84,33 @@ impl<'a> InferenceContext<'a> {
         self.attrs.get_bool(name)
     }
 
+    /// Reads an int attr.
+    pub fn attr_int(&self, name: &str) -> Result<i64> {
+        self.attrs.get_int(name)
+    }
+
+    /// Reads a type attr.
+    pub fn attr_type(&self, name: &str) -> Result<DType> {
+        self.attrs.get_type(name)
+    }
+
     /// Fails unless input `i` has rank `rank` (or unknown rank).
     pub fn with_rank(&self, i: usize, rank: usize) -> Result<&PartialShape> {
         let shape = self.input(i);
         match shape.rank() {
-            Some(r) if r != rank => Err(Status::invalid_argument(format!(
-                "Shape must be rank {rank} but is rank {r}"
+            Some(r) if r != rank => {
+                Err(Status::invalid_argument(format!("Shape must be rank {rank} but is rank {r}")))
+            }
+            _ => Ok(shape),
+        }
+    }
+
+    /// Fails unless input `i` has rank at least `rank` (or unknown rank).
+    pub fn with_rank_at_least(&self, i: usize, rank: usize) -> Result<&PartialShape> {
+        let shape = self.input(i);
+        match shape.rank() {
+            Some(r) if r < rank => Err(Status::invalid_argument(format!(
+                "Shape must be at least rank {rank} but is rank {r}"
             ))),
             _ => Ok(shape),
         }
@@ -67,16 +133,8 @@ pub fn broadcast_partial_shapes(a: &PartialShape, b: &PartialShape) -> Result<Pa
     let mut out = Vec::with_capacity(rank);
     for i in 0..rank {
         // Walk from the right; a missing leading dimension behaves as 1.
-        let x = if i < rank - da.len() {
-            Some(1)
-        } else {
-            da[i - (rank - da.len())]
-        };
-        let y = if i < rank - db.len() {
-            Some(1)
-        } else {
-            db[i - (rank - db.len())]
-        };
+        let x = if i < rank - da.len() { Some(1) } else { da[i - (rank - da.len())] };
+        let y = if i < rank - db.len() { Some(1) } else { db[i - (rank - db.len())] };
         out.push(match (x, y) {
             (Some(x), Some(y)) if x == y => Some(x),
             (Some(1), y) => y,
@@ -103,26 +161,11 @@ mod tests {
 
     #[test]
     fn broadcasting_follows_numpy() {
-        assert_eq!(
-            broadcast_partial_shapes(&s(&[2, 3]), &s(&[3])).unwrap(),
-            s(&[2, 3])
-        );
-        assert_eq!(
-            broadcast_partial_shapes(&s(&[4, 1]), &s(&[1, 5])).unwrap(),
-            s(&[4, 5])
-        );
-        assert_eq!(
-            broadcast_partial_shapes(&s(&[]), &s(&[2, 2])).unwrap(),
-            s(&[2, 2])
-        );
-        assert_eq!(
-            broadcast_partial_shapes(&s(&[-1, 3]), &s(&[7, 1])).unwrap(),
-            s(&[7, 3])
-        );
-        assert_eq!(
-            broadcast_partial_shapes(&s(&[-1]), &s(&[1])).unwrap(),
-            s(&[-1])
-        );
+        assert_eq!(broadcast_partial_shapes(&s(&[2, 3]), &s(&[3])).unwrap(), s(&[2, 3]));
+        assert_eq!(broadcast_partial_shapes(&s(&[4, 1]), &s(&[1, 5])).unwrap(), s(&[4, 5]));
+        assert_eq!(broadcast_partial_shapes(&s(&[]), &s(&[2, 2])).unwrap(), s(&[2, 2]));
+        assert_eq!(broadcast_partial_shapes(&s(&[-1, 3]), &s(&[7, 1])).unwrap(), s(&[7, 3]));
+        assert_eq!(broadcast_partial_shapes(&s(&[-1]), &s(&[1])).unwrap(), s(&[-1]));
         assert_eq!(
             broadcast_partial_shapes(&PartialShape::unknown(), &s(&[3])).unwrap(),
             PartialShape::unknown()

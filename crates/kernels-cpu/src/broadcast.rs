@@ -12,9 +12,7 @@ pub fn broadcast_shapes(a: &TensorShape, b: &TensorShape) -> Result<TensorShape>
             (1, y) => y,
             (x, 1) => x,
             _ => {
-                return Err(Status::invalid_argument(format!(
-                    "Incompatible shapes: {a} vs. {b}"
-                )));
+                return Err(Status::invalid_argument(format!("Incompatible shapes: {a} vs. {b}")));
             }
         });
     }

@@ -44,11 +44,7 @@ fn physical_memory() -> u64 {
     meminfo
         .lines()
         .find_map(|line| {
-            let kb = line
-                .strip_prefix("MemTotal:")?
-                .trim()
-                .strip_suffix("kB")?
-                .trim();
+            let kb = line.strip_prefix("MemTotal:")?.trim().strip_suffix("kB")?.trim();
             kb.parse::<u64>().ok().map(|kb| kb * 1024)
         })
         .unwrap_or(FALLBACK)
@@ -65,9 +61,6 @@ mod tests {
         assert_eq!(a.name, "/job:localhost/replica:0/task:0/device:CPU:0");
         assert_eq!(a.device_type, DeviceType::CPU);
         assert!(a.memory_limit >= 64 << 20, "{} bytes", a.memory_limit);
-        assert_eq!(
-            CpuDevice::new(1, Some(1000)).attributes().memory_limit,
-            1000
-        );
+        assert_eq!(CpuDevice::new(1, Some(1000)).attributes().memory_limit, 1000);
     }
 }

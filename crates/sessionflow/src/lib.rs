@@ -47,13 +47,6 @@ pub fn local_devices(config: &SessionConfig) -> Vec<Arc<dyn Device>> {
 
 /// Opens a session on `graph` with this build's devices and kernels.
 pub fn open_session(graph: Arc<RwLock<Graph>>, config: &SessionConfig) -> Result<Session> {
-    let options = SessionOptions {
-        intra_op_threads: config.intra_op_threads,
-    };
-    Session::new(
-        graph,
-        local_devices(config),
-        Arc::clone(kernel_registry()),
-        &options,
-    )
+    let options = SessionOptions { intra_op_threads: config.intra_op_threads };
+    Session::new(graph, local_devices(config), Arc::clone(kernel_registry()), &options)
 }

@@ -25,11 +25,7 @@ fn fixture() -> Fixture {
         &SessionOptions::default(),
     )
     .unwrap();
-    Fixture {
-        graph,
-        session,
-        allocator,
-    }
+    Fixture { graph, session, allocator }
 }
 
 impl Fixture {
@@ -57,10 +53,7 @@ impl Fixture {
     fn placeholder(&self, name: &str, dtype: DType, dims: &[i64]) -> NodeId {
         let mut attrs = AttrMap::new();
         attrs.insert("dtype".into(), AttrValue::Type(dtype));
-        attrs.insert(
-            "shape".into(),
-            AttrValue::Shape(PartialShape::from_i64(dims).unwrap()),
-        );
+        attrs.insert("shape".into(), AttrValue::Shape(PartialShape::from_i64(dims).unwrap()));
         self.add("Placeholder", name, &[], attrs).unwrap()
     }
 
@@ -69,10 +62,7 @@ impl Fixture {
     }
 
     fn fetch(&self, feeds: Vec<(NodeId, Tensor)>, fetches: &[NodeId]) -> Result<Vec<Tensor>> {
-        let feeds = feeds
-            .into_iter()
-            .map(|(n, t)| (Endpoint::new(n, 0), t))
-            .collect();
+        let feeds = feeds.into_iter().map(|(n, t)| (Endpoint::new(n, 0), t)).collect();
         let fetches: Vec<Endpoint> = fetches.iter().map(|&n| Endpoint::new(n, 0)).collect();
         self.session.run(feeds, &fetches, &[])
     }
@@ -91,10 +81,7 @@ fn the_reference_example_multiplies_five_by_six() {
     let out = f.fetch(vec![], &[c, a, b]).unwrap();
     assert_eq!(values::<f32>(&out[0]), [30.0]);
     assert_eq!(out[0].shape().rank(), 0);
-    assert_eq!(
-        (values::<f32>(&out[1]), values::<f32>(&out[2])),
-        (vec![5.0], vec![6.0])
-    );
+    assert_eq!((values::<f32>(&out[1]), values::<f32>(&out[2])), (vec![5.0], vec![6.0]));
 }
 
 #[test]
@@ -103,9 +90,7 @@ fn placeholders_are_fed_and_broadcast() {
     let x = f.placeholder("x", DType::Int32, &[-1, 3]);
     let b = f.constant("b", &[3], &[10i32, 20, 30]);
     let y = f.op("AddV2", "y", &[x, b]);
-    let out = f
-        .fetch(vec![(x, f.tensor(&[2, 3], &[1i32, 2, 3, 4, 5, 6]))], &[y])
-        .unwrap();
+    let out = f.fetch(vec![(x, f.tensor(&[2, 3], &[1i32, 2, 3, 4, 5, 6]))], &[y]).unwrap();
     assert_eq!(out[0].shape().dims(), [2, 3]);
     assert_eq!(values::<i32>(&out[0]), [11, 22, 33, 14, 25, 36]);
 }
@@ -117,10 +102,7 @@ fn matmul_computes_products_for_each_dtype_and_transpose() {
     let a = f.constant("a", &[2, 3], &[1.0f32, 2., 3., 4., 5., 6.]);
     let b = f.constant("b", &[3, 2], &[7.0f32, 8., 9., 10., 11., 12.]);
     let ab = f.op("MatMul", "ab", &[a, b]);
-    assert_eq!(
-        values::<f32>(&f.fetch(vec![], &[ab]).unwrap()[0]),
-        [58., 64., 139., 154.]
-    );
+    assert_eq!(values::<f32>(&f.fetch(vec![], &[ab]).unwrap()[0]), [58., 64., 139., 154.]);
 
     // aᵀ·aᵀᵀ = aᵀ·a = [[17,22,27],[22,29,36],[27,36,45]].
     let mut attrs = AttrMap::new();
@@ -128,28 +110,19 @@ fn matmul_computes_products_for_each_dtype_and_transpose() {
     let ata = f.add("MatMul", "ata", &[a, a], attrs).unwrap();
     let out = f.fetch(vec![], &[ata]).unwrap();
     assert_eq!(out[0].shape().dims(), [3, 3]);
-    assert_eq!(
-        values::<f32>(&out[0]),
-        [17., 22., 27., 22., 29., 36., 27., 36., 45.]
-    );
+    assert_eq!(values::<f32>(&out[0]), [17., 22., 27., 22., 29., 36., 27., 36., 45.]);
 
     let ai = f.constant("ai", &[2, 3], &[1i64, 2, 3, 4, 5, 6]);
     let mut attrs = AttrMap::new();
     attrs.insert("transpose_b".into(), AttrValue::Bool(true));
     let aat = f.add("MatMul", "aat", &[ai, ai], attrs).unwrap();
     // a·aᵀ = [[14,32],[32,77]].
-    assert_eq!(
-        values::<i64>(&f.fetch(vec![], &[aat]).unwrap()[0]),
-        [14, 32, 32, 77]
-    );
+    assert_eq!(values::<i64>(&f.fetch(vec![], &[aat]).unwrap()[0]), [14, 32, 32, 77]);
 
     let h = f.constant("h", &[1, 2], &[f16::from_f32(1.5), f16::from_f32(2.0)]);
     let hh = f.constant("hh", &[2, 1], &[f16::from_f32(4.0), f16::from_f32(0.25)]);
     let p = f.op("MatMul", "p", &[h, hh]);
-    assert_eq!(
-        values::<f16>(&f.fetch(vec![], &[p]).unwrap()[0]),
-        [f16::from_f32(6.5)]
-    );
+    assert_eq!(values::<f16>(&f.fetch(vec![], &[p]).unwrap()[0]), [f16::from_f32(6.5)]);
 }
 
 #[test]
@@ -162,11 +135,7 @@ fn large_matmul_matches_a_closed_form() {
     let a64 = f.constant("a64", &[m, k], &vec![1.0f64; m * k]);
     let p = f.op("MatMul", "p", &[a64, b]);
     let out = values::<f64>(&f.fetch(vec![], &[p]).unwrap()[0]);
-    assert!(
-        out.iter()
-            .enumerate()
-            .all(|(i, &v)| v == (k * (i % n)) as f64)
-    );
+    assert!(out.iter().enumerate().all(|(i, &v)| v == (k * (i % n)) as f64));
 }
 
 #[test]
@@ -186,18 +155,10 @@ fn an_unfed_placeholder_is_an_error_naming_it() {
 fn feeds_are_checked_against_dtype_and_shape() {
     let f = fixture();
     let x = f.placeholder("x", DType::Float32, &[-1, 3]);
-    let err = f
-        .fetch(vec![(x, f.tensor(&[3], &[1i32, 2, 3]))], &[x])
-        .unwrap_err();
+    let err = f.fetch(vec![(x, f.tensor(&[3], &[1i32, 2, 3]))], &[x]).unwrap_err();
     assert_eq!(err.code, Code::InvalidArgument);
-    assert!(
-        err.message.contains("dtype int32") && err.message.contains("x:0"),
-        "{}",
-        err.message
-    );
-    let err = f
-        .fetch(vec![(x, f.tensor(&[2, 2], &[1f32; 4]))], &[x])
-        .unwrap_err();
+    assert!(err.message.contains("dtype int32") && err.message.contains("x:0"), "{}", err.message);
+    let err = f.fetch(vec![(x, f.tensor(&[2, 2], &[1f32; 4]))], &[x]).unwrap_err();
     assert_eq!(
         err.message,
         "Cannot feed value of shape [2,2] for Tensor 'x:0', which has shape [?,3]"
@@ -211,29 +172,14 @@ fn runtime_shape_errors_come_from_kernels_with_the_node() {
     let y = f.placeholder("y", DType::Float32, &[-1, -1]);
     let p = f.op("MatMul", "prod", &[x, y]);
     let err = f
-        .fetch(
-            vec![
-                (x, f.tensor(&[2, 3], &[0f32; 6])),
-                (y, f.tensor(&[4, 5], &[0f32; 20])),
-            ],
-            &[p],
-        )
+        .fetch(vec![(x, f.tensor(&[2, 3], &[0f32; 6])), (y, f.tensor(&[4, 5], &[0f32; 20]))], &[p])
         .unwrap_err();
     assert_eq!(err.code, Code::InvalidArgument);
     assert_eq!(err.node.as_deref(), Some("prod"));
-    assert_eq!(
-        err.message,
-        "Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]"
-    );
+    assert_eq!(err.message, "Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]");
     let s = f.op("AddV2", "sum", &[x, y]);
     let err = f
-        .fetch(
-            vec![
-                (x, f.tensor(&[2, 3], &[0f32; 6])),
-                (y, f.tensor(&[2, 2], &[0f32; 4])),
-            ],
-            &[s],
-        )
+        .fetch(vec![(x, f.tensor(&[2, 3], &[0f32; 6])), (y, f.tensor(&[2, 2], &[0f32; 4]))], &[s])
         .unwrap_err();
     assert_eq!(err.message, "Incompatible shapes: [2,3] vs. [2,2]");
 }
@@ -246,15 +192,9 @@ fn feeding_an_intermediate_cuts_the_graph() {
     let y = f.op("Mul", "y", &[x, two]);
     let z = f.op("AddV2", "z", &[y, two]);
     // x is never fed: y is, so x's placeholder must not run.
-    let out = f
-        .fetch(vec![(y, f.tensor(&[], &[10.0f32]))], &[z, y])
-        .unwrap();
+    let out = f.fetch(vec![(y, f.tensor(&[], &[10.0f32]))], &[z, y]).unwrap();
     assert_eq!(values::<f32>(&out[0]), [12.0]);
-    assert_eq!(
-        values::<f32>(&out[1]),
-        [10.0],
-        "a fed tensor that is fetched returns the feed"
-    );
+    assert_eq!(values::<f32>(&out[1]), [10.0], "a fed tensor that is fetched returns the feed");
 }
 
 #[test]
@@ -267,10 +207,7 @@ fn plans_are_cached_per_signature_and_survive_graph_growth() {
     }
     assert_eq!(f.session.num_cached_plans(), 1);
     let c = f.op("Mul", "c", &[b, b]);
-    assert_eq!(
-        values::<f32>(&f.fetch(vec![], &[c, b, c]).unwrap()[2]),
-        [4.0]
-    );
+    assert_eq!(values::<f32>(&f.fetch(vec![], &[c, b, c]).unwrap()[2]), [4.0]);
     assert_eq!(values::<f32>(&f.fetch(vec![], &[b]).unwrap()[0]), [2.0]);
     assert_eq!(f.session.num_cached_plans(), 2);
 }
@@ -303,9 +240,7 @@ fn intermediates_are_released_after_their_last_use() {
         last = f.op("AddV2", &format!("add{i}"), &[last, last]);
     }
     let n = 1 << 16;
-    let out = f
-        .fetch(vec![(x, f.tensor(&[n], &vec![1.0f32; n]))], &[last])
-        .unwrap();
+    let out = f.fetch(vec![(x, f.tensor(&[n], &vec![1.0f32; n]))], &[last]).unwrap();
     assert_eq!(values::<f32>(&out[0])[0], (1u32 << 20) as f32);
     let peak = f.allocator.stats().peak_bytes_in_use;
     // The feed, one live intermediate and the one being written: a handful of buffers,

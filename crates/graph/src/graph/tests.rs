@@ -9,22 +9,14 @@ fn constant(g: &mut Graph, name: &str, dims: &[usize]) -> NodeId {
     let mut attrs = AttrMap::new();
     attrs.insert("value".into(), AttrValue::Tensor(value));
     attrs.insert("dtype".into(), AttrValue::Type(DType::Float32));
-    g.add_node(NodeSpec {
-        op: "Const".into(),
-        name: name.into(),
-        attrs,
-        ..Default::default()
-    })
-    .unwrap()
+    g.add_node(NodeSpec { op: "Const".into(), name: name.into(), attrs, ..Default::default() })
+        .unwrap()
 }
 
 fn placeholder(g: &mut Graph, name: &str, dtype: DType, dims: &[i64]) -> NodeId {
     let mut attrs = AttrMap::new();
     attrs.insert("dtype".into(), AttrValue::Type(dtype));
-    attrs.insert(
-        "shape".into(),
-        AttrValue::Shape(PartialShape::from_i64(dims).unwrap()),
-    );
+    attrs.insert("shape".into(), AttrValue::Shape(PartialShape::from_i64(dims).unwrap()));
     g.add_node(NodeSpec {
         op: "Placeholder".into(),
         name: name.into(),
@@ -62,11 +54,7 @@ fn names_are_made_unique_like_tensorflow() {
 fn invalid_names_are_rejected() {
     let mut g = Graph::new();
     let err = g
-        .add_node(NodeSpec {
-            op: "NoOp".into(),
-            name: "_bad".into(),
-            ..Default::default()
-        })
+        .add_node(NodeSpec { op: "NoOp".into(), name: "_bad".into(), ..Default::default() })
         .unwrap_err();
     assert_eq!(err.code, Code::InvalidArgument);
     assert!(
@@ -87,10 +75,7 @@ fn type_attrs_are_inferred_and_checked() {
     let z = constant(&mut g, "z", &[3]);
     let sum = binary(&mut g, "AddV2", "add", x, z).unwrap();
     let node = g.node(sum).unwrap();
-    assert!(matches!(
-        node.attrs.get("T"),
-        Some(AttrValue::Type(DType::Float32))
-    ));
+    assert!(matches!(node.attrs.get("T"), Some(AttrValue::Type(DType::Float32))));
     assert_eq!(node.output_types, [DType::Float32]);
     assert_eq!(node.output_shapes[0].to_string(), "[?,3]");
 
@@ -101,14 +86,9 @@ fn type_attrs_are_inferred_and_checked() {
         "Input 'y' of 'Mul' Op has type int32 that does not match type float32 of argument 'x'."
     );
     assert_eq!(err.node.as_deref(), Some("mul"));
-    assert!(
-        g.node_by_name("mul").is_none(),
-        "a failed add leaves no node and claims no name"
-    );
+    assert!(g.node_by_name("mul").is_none(), "a failed add leaves no node and claims no name");
     assert_eq!(
-        binary(&mut g, "Mul", "mul", x, z)
-            .map(|id| g.node(id).unwrap().name.clone())
-            .unwrap(),
+        binary(&mut g, "Mul", "mul", x, z).map(|id| g.node(id).unwrap().name.clone()).unwrap(),
         "mul"
     );
 }
@@ -150,40 +130,24 @@ fn matmul_honours_transposes_and_ranks() {
     assert_eq!(g.node(id).unwrap().output_shapes[0].to_string(), "[2,5]");
     let v = constant(&mut g, "v", &[3]);
     let err = binary(&mut g, "MatMul", "bad", a, v).unwrap_err();
-    assert!(
-        err.message
-            .starts_with("Shape must be rank 2 but is rank 1"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.starts_with("Shape must be rank 2 but is rank 1"), "{}", err.message);
 }
 
 #[test]
 fn unknown_ops_attrs_and_disallowed_types_are_errors() {
     let mut g = Graph::new();
-    let err = g.add_node(NodeSpec {
-        op: "Frobnicate".into(),
-        name: "f".into(),
-        ..Default::default()
-    });
+    let err =
+        g.add_node(NodeSpec { op: "Frobnicate".into(), name: "f".into(), ..Default::default() });
     assert_eq!(err.unwrap_err().code, Code::NotFound);
 
     let b = placeholder(&mut g, "b", DType::Bool, &[]);
     let err = binary(&mut g, "AddV2", "add", b, b).unwrap_err();
-    assert!(
-        err.message.contains("not in the list of allowed values"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("not in the list of allowed values"), "{}", err.message);
 
     let mut attrs = AttrMap::new();
     attrs.insert("colour".into(), AttrValue::Int(1));
-    let err = g.add_node(NodeSpec {
-        op: "NoOp".into(),
-        name: "n".into(),
-        attrs,
-        ..Default::default()
-    });
+    let err =
+        g.add_node(NodeSpec { op: "NoOp".into(), name: "n".into(), attrs, ..Default::default() });
     assert_eq!(err.unwrap_err().code, Code::InvalidArgument);
 
     let err = g.add_node(NodeSpec {
@@ -199,33 +163,17 @@ fn unknown_ops_attrs_and_disallowed_types_are_errors() {
 fn tensors_are_found_by_name() {
     let mut g = Graph::new();
     let a = constant(&mut g, "scope/a", &[]);
-    assert_eq!(
-        g.endpoint_by_name("scope/a:0").unwrap(),
-        Endpoint::new(a, 0)
-    );
+    assert_eq!(g.endpoint_by_name("scope/a:0").unwrap(), Endpoint::new(a, 0));
     assert_eq!(g.endpoint_by_name("scope/a").unwrap(), Endpoint::new(a, 0));
-    assert_eq!(
-        g.endpoint_by_name("scope/a:1").unwrap_err().code,
-        Code::NotFound
-    );
-    assert_eq!(
-        g.endpoint_by_name("nope:0").unwrap_err().code,
-        Code::NotFound
-    );
-    assert_eq!(
-        g.endpoint_by_name("scope/a:x").unwrap_err().code,
-        Code::InvalidArgument
-    );
+    assert_eq!(g.endpoint_by_name("scope/a:1").unwrap_err().code, Code::NotFound);
+    assert_eq!(g.endpoint_by_name("nope:0").unwrap_err().code, Code::NotFound);
+    assert_eq!(g.endpoint_by_name("scope/a:x").unwrap_err().code, Code::InvalidArgument);
 }
 
 #[test]
 fn a_finalized_graph_refuses_nodes() {
     let mut g = Graph::new();
     g.finalize();
-    let err = g.add_node(NodeSpec {
-        op: "NoOp".into(),
-        name: "n".into(),
-        ..Default::default()
-    });
+    let err = g.add_node(NodeSpec { op: "NoOp".into(), name: "n".into(), ..Default::default() });
     assert_eq!(err.unwrap_err().code, Code::FailedPrecondition);
 }

@@ -16,8 +16,6 @@ impl OpKernel for ConstKernel {
 
 pub(super) fn register(r: &mut KernelRegistry) {
     r.register("Const", DeviceType::CPU, None, |node: &NodeView<'_>| {
-        Ok(Box::new(ConstKernel {
-            value: node.attrs.get_tensor("value")?.clone(),
-        }))
+        Ok(Box::new(ConstKernel { value: node.attrs.get_tensor("value")?.clone() }))
     });
 }

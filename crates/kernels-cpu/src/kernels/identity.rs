@@ -15,8 +15,6 @@ impl OpKernel for ForwardKernel {
 
 pub(super) fn register(r: &mut KernelRegistry) {
     for op in ["Identity", "NoOp"] {
-        r.register(op, DeviceType::CPU, None, |_: &NodeView<'_>| {
-            Ok(Box::new(ForwardKernel))
-        });
+        r.register(op, DeviceType::CPU, None, |_: &NodeView<'_>| Ok(Box::new(ForwardKernel)));
     }
 }

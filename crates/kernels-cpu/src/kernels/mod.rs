@@ -1,12 +1,23 @@
-//! CPU kernels, one file per op family. Each file registers its kernels for every dtype
-//! TensorFlow supports for the op (of those sessionflow has).
+//! CPU kernels, one folder per op family (matching `sessionflow-graph`'s op files). Each
+//! registers its kernels for every dtype TensorFlow supports for the op (of those sessionflow
+//! has).
 
-mod arith;
-mod binary;
+mod array;
 mod constant;
 mod identity;
-mod matmul;
+mod indexing;
+mod linalg;
+mod math;
+mod nn_activation;
+mod nn_conv;
+// Shared by every family; some items wait for the families that use them.
+#[allow(unused)]
+mod numeric;
 mod placeholder;
+mod random;
+mod reduction;
+#[allow(unused)]
+mod util;
 
 use sessionflow_core::KernelRegistry;
 
@@ -15,6 +26,12 @@ pub fn register_kernels(registry: &mut KernelRegistry) {
     constant::register(registry);
     placeholder::register(registry);
     identity::register(registry);
-    binary::register(registry);
-    matmul::register(registry);
+    array::register(registry);
+    indexing::register(registry);
+    linalg::register(registry);
+    math::register(registry);
+    nn_activation::register(registry);
+    nn_conv::register(registry);
+    random::register(registry);
+    reduction::register(registry);
 }

@@ -1,5 +1,5 @@
-use super::arith::{Arith, for_numeric_types};
 use crate::broadcast::{broadcast_binary, broadcast_shapes};
+use crate::kernels::numeric::{Numeric, for_numeric_types};
 use sessionflow_core::{
     DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Tensor,
 };
@@ -11,7 +11,7 @@ struct BinaryKernel<T, F> {
     _t: PhantomData<T>,
 }
 
-impl<T: Arith, F: Fn(T, T) -> T + Send + Sync> OpKernel for BinaryKernel<T, F> {
+impl<T: Numeric, F: Fn(T, T) -> T + Send + Sync> OpKernel for BinaryKernel<T, F> {
     fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
         let (x, y) = (ctx.input(0), ctx.input(1));
         let shape = broadcast_shapes(x.shape(), y.shape())?;
@@ -30,25 +30,19 @@ impl<T: Arith, F: Fn(T, T) -> T + Send + Sync> OpKernel for BinaryKernel<T, F> {
     }
 }
 
-fn binary<T: Arith>(f: fn(T, T) -> T) -> Box<dyn OpKernel> {
+fn binary<T: Numeric>(f: fn(T, T) -> T) -> Box<dyn OpKernel> {
     Box::new(BinaryKernel { f, _t: PhantomData })
 }
 
-pub(super) fn register(r: &mut KernelRegistry) {
+pub(crate) fn register(r: &mut KernelRegistry) {
     macro_rules! reg {
         ($t:ty, $d:ident) => {
-            r.register(
-                "AddV2",
-                DeviceType::CPU,
-                Some(DType::$d),
-                |_: &NodeView<'_>| Ok(binary::<$t>(Arith::add)),
-            );
-            r.register(
-                "Mul",
-                DeviceType::CPU,
-                Some(DType::$d),
-                |_: &NodeView<'_>| Ok(binary::<$t>(Arith::mul)),
-            );
+            r.register("AddV2", DeviceType::CPU, Some(DType::$d), |_: &NodeView<'_>| {
+                Ok(binary::<$t>(Numeric::add))
+            });
+            r.register("Mul", DeviceType::CPU, Some(DType::$d), |_: &NodeView<'_>| {
+                Ok(binary::<$t>(Numeric::mul))
+            });
         };
     }
     for_numeric_types!(reg);

@@ -1,4 +1,4 @@
-use super::arith::Arith;
+use crate::kernels::numeric::Numeric;
 use gemm::Parallelism;
 use half::{bf16, f16};
 use sessionflow_core::{
@@ -27,27 +27,15 @@ impl Product {
                 "In[0] and In[1] must be matrices: In[0]: {a}, In[1]: {b}"
             )));
         }
-        let (m, ka) = if ta {
-            (a.dim(1), a.dim(0))
-        } else {
-            (a.dim(0), a.dim(1))
-        };
-        let (kb, n) = if tb {
-            (b.dim(1), b.dim(0))
-        } else {
-            (b.dim(0), b.dim(1))
-        };
+        let (m, ka) = if ta { (a.dim(1), a.dim(0)) } else { (a.dim(0), a.dim(1)) };
+        let (kb, n) = if tb { (b.dim(1), b.dim(0)) } else { (b.dim(0), b.dim(1)) };
         if ka != kb {
             return Err(Status::invalid_argument(format!(
                 "Matrix size-incompatible: In[0]: {a}, In[1]: {b}"
             )));
         }
         let strides = |transposed: bool, cols: usize| -> (isize, isize) {
-            if transposed {
-                (1, cols as isize)
-            } else {
-                (cols as isize, 1)
-            }
+            if transposed { (1, cols as isize) } else { (cols as isize, 1) }
         };
         Ok(Product {
             m,
@@ -60,7 +48,7 @@ impl Product {
 }
 
 /// How a dtype multiplies matrices: through `gemm` for f32/f64, by plain loops otherwise.
-trait MatMulElement: Arith {
+trait MatMulElement: Numeric {
     fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self]);
 }
 
@@ -99,7 +87,7 @@ macro_rules! loop_matmul {
     ($($t:ty),*) => {$(
         impl MatMulElement for $t {
             fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self]) {
-                naive_matmul(p, a, b, out, |x| x, Arith::add, Arith::mul);
+                naive_matmul(p, a, b, out, |x| x, Numeric::add, Numeric::mul);
             }
         }
     )*};
@@ -176,7 +164,7 @@ fn factory<T: MatMulElement>(node: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
     }))
 }
 
-pub(super) fn register(r: &mut KernelRegistry) {
+pub(crate) fn register(r: &mut KernelRegistry) {
     fn reg<T: MatMulElement + Element>(r: &mut KernelRegistry, d: DType) {
         debug_assert_eq!(T::DTYPE, d);
         r.register("MatMul", DeviceType::CPU, Some(d), factory::<T>);

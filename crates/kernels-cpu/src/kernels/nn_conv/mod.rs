@@ -1,0 +1,5 @@
+//! Convolution, pooling and batch-normalisation kernels.
+
+use sessionflow_core::KernelRegistry;
+
+pub(super) fn register(_r: &mut KernelRegistry) {}
