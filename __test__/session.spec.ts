@@ -169,6 +169,23 @@ test('Session options-object form, graph and sessStr', (t) => {
   sess.close()
 })
 
+test('inter-op settings (caller thread, dedicated pool) give the same results; bad counts are rejected', (t) => {
+  const g = new tf.Graph()
+  // (x + 1) · 2 and (x · 3) computed in independent branches, then added: 5x + 2.
+  const [x, y] = g.asDefault(() => {
+    const x = tf.placeholder('float64', [null], 'x')
+    return [x, tf.add(tf.mul(tf.add(x, 1), 2), tf.mul(x, 3))] as const
+  })
+  for (const interOpParallelismThreads of [0, 1, 3]) {
+    const sess = new tf.Session({ graph: g, config: { interOpParallelismThreads } })
+    t.deepEqual(sess.run(y, new Map([[x, [0, 1, -2]]])).toArray(), [2, 7, -8])
+    sess.close()
+  }
+  const error = t.throws(() => new tf.Session({ graph: g, config: { interOpParallelismThreads: -2 } }))
+  t.true(error instanceof tf.errors.InvalidArgumentError)
+  t.regex(error?.message ?? '', /interOpParallelismThreads/)
+})
+
 test('a dedicated intra-op pool computes the same matmul; a negative thread count is rejected', (t) => {
   const g = new tf.Graph()
   // [[1 2] [3 4]] · [[5 6] [7 8]] = [[19 22] [43 50]]

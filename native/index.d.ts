@@ -105,6 +105,7 @@ export interface OutputInfo {
 /** Session settings from JS (ConfigProto's field names, camelCased). */
 export interface SessionConfig {
   intraOpParallelismThreads?: number
+  interOpParallelismThreads?: number
 }
 
 /**

@@ -19,6 +19,11 @@ import { scoped } from './scope.js'
 export interface SessionConfig {
   /** Threads for parallelism inside one op (0 or absent: share the process-wide pool, one per core). */
   intraOpParallelismThreads?: number
+  /**
+   * Threads running independent ops of one run concurrently (0 or absent: share the process-wide
+   * pool; 1: run every op on the calling thread).
+   */
+  interOpParallelismThreads?: number
 }
 
 /** The options-object form of the {@link Session} constructor. */
@@ -98,12 +103,16 @@ export class Session {
     this.graph = options.graph ?? getDefaultGraph()
     this.#target = target
     const nativeGraph = this.graph.native
-    const threads = options.config?.intraOpParallelismThreads
-    if (threads !== undefined && !Number.isSafeInteger(threads)) {
-      throw new InvalidArgumentError(`intraOpParallelismThreads must be an integer, got ${threads}`)
+    const engineConfig = options.config
+    for (const key of ['intraOpParallelismThreads', 'interOpParallelismThreads'] as const) {
+      const threads = engineConfig?.[key]
+      if (threads !== undefined && !Number.isSafeInteger(threads)) {
+        throw new InvalidArgumentError(`${key} must be an integer, got ${threads}`)
+      }
     }
-    const nativeConfig = options.config && {
-      intraOpParallelismThreads: options.config.intraOpParallelismThreads,
+    const nativeConfig = engineConfig && {
+      intraOpParallelismThreads: engineConfig.intraOpParallelismThreads,
+      interOpParallelismThreads: engineConfig.interOpParallelismThreads,
     }
     this.#native = callNative(() => new (addon().NativeSession)(nativeGraph, nativeConfig), nativeGraph)
   }

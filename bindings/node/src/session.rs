@@ -18,6 +18,7 @@ pub struct Feed {
 #[napi(object)]
 pub struct SessionConfig {
     pub intra_op_parallelism_threads: Option<i64>,
+    pub inter_op_parallelism_threads: Option<i64>,
 }
 
 /// A device as `listDevices()` reports it.
@@ -106,11 +107,25 @@ fn engine_config(config: Option<SessionConfig>) -> Result<EngineConfig> {
     let Some(config) = config else {
         return Ok(EngineConfig::default());
     };
-    let intra = config.intra_op_parallelism_threads.unwrap_or(0);
-    let intra = usize::try_from(intra).ok().filter(|&n| n <= 4096).ok_or_else(|| {
+    Ok(EngineConfig {
+        intra_op_threads: thread_count(
+            config.intra_op_parallelism_threads,
+            "intraOpParallelismThreads",
+        )?,
+        inter_op_threads: thread_count(
+            config.inter_op_parallelism_threads,
+            "interOpParallelismThreads",
+        )?,
+        ..EngineConfig::default()
+    })
+}
+
+/// A ConfigProto thread count: absent or 0 means one per core.
+fn thread_count(value: Option<i64>, name: &str) -> Result<usize> {
+    let n = value.unwrap_or(0);
+    usize::try_from(n).ok().filter(|&n| n <= 4096).ok_or_else(|| {
         Status::invalid_argument(format!(
-            "intraOpParallelismThreads must be between 0 (one per core) and 4096, got {intra}"
+            "{name} must be between 0 (one per core) and 4096, got {n}"
         ))
-    })?;
-    Ok(EngineConfig { intra_op_threads: intra, ..EngineConfig::default() })
+    })
 }

@@ -1,25 +1,29 @@
 use sessionflow_core::{DType, Device, KernelRegistry, NodeView, OpKernel, Result, Status};
 use sessionflow_graph::{Endpoint, Graph, Node, NodeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-/// One node to execute: its kernel and where its inputs and outputs live.
+/// One node to execute: its kernel, where its inputs and outputs live, and who waits for it.
 pub(crate) struct Step {
     pub node_name: String,
-    pub kernel: Box<dyn OpKernel>,
+    pub kernel: Arc<dyn OpKernel>,
     /// Value slots read, in input order.
     pub inputs: Vec<usize>,
-    /// Value slot of each output; `None` when the output is fed (the feed wins) or unused.
+    /// Value slot of each output; `None` when the output is fed (the feed wins).
     pub outputs: Vec<Option<usize>>,
     pub output_types: Vec<DType>,
     /// Index into the session's devices.
     pub device: usize,
+    /// Steps that depend on this one (through data or control edges), each listed once.
+    pub successors: Vec<usize>,
+    /// How many steps must finish before this one may start.
+    pub predecessors: u32,
 }
 
 /// Everything derivable from a run signature, computed once.
 pub(crate) struct Plan {
+    /// In a topological order.
     pub steps: Vec<Step>,
-    pub num_slots: usize,
     /// Slot of each feed, in signature order.
     pub feed_slots: Vec<usize>,
     /// Slot of each fetch, in signature order.
@@ -27,18 +31,26 @@ pub(crate) struct Plan {
     /// Reads of each slot per run (consuming steps plus fetches): a value is released after
     /// its last read.
     pub reads: Vec<u32>,
+    /// Steps with no predecessors, where a run starts.
+    pub roots: Vec<usize>,
+}
+
+/// Where kernels come from: the session caches the kernels of stateful nodes (random ops,
+/// variables) so that every plan shares one instance and its state.
+pub(crate) trait KernelSource {
+    fn kernel(&self, node: &Node, device: &dyn Device) -> Result<Arc<dyn OpKernel>>;
 }
 
 impl Plan {
-    /// Prunes `graph` to what `fetches` and `targets` need given `feeds`, orders it, and
-    /// builds each node's kernel for its device.
+    /// Prunes `graph` to what `fetches` and `targets` need given `feeds`, orders it, links
+    /// each step to the steps it waits for, and gets each node's kernel for its device.
     pub fn build(
         graph: &Graph,
         feeds: &[Endpoint],
         fetches: &[Endpoint],
         targets: &[NodeId],
         devices: &[Arc<dyn Device>],
-        registry: &KernelRegistry,
+        kernels: &dyn KernelSource,
     ) -> Result<Plan> {
         let mut slots: HashMap<Endpoint, usize> = HashMap::new();
         let mut slot_of = |e: Endpoint| {
@@ -57,35 +69,54 @@ impl Plan {
             }
             feed_slots.push(slot_of(f));
         }
-        let fed = |e: &Endpoint| feeds.contains(e);
+        let fed: HashSet<Endpoint> = feeds.iter().copied().collect();
 
         let needed = prune(graph, fetches, targets, &fed)?;
+        let step_of: HashMap<NodeId, usize> =
+            needed.iter().enumerate().map(|(i, &id)| (id, i)).collect();
         // Ids are a topological order: a node's inputs always exist before it is added.
         let mut steps = Vec::with_capacity(needed.len());
-        for id in needed {
+        let mut edges: Vec<(usize, usize)> = Vec::new();
+        for (index, &id) in needed.iter().enumerate() {
             let node = graph.node(id)?;
             let inputs = node.inputs.iter().map(|&e| slot_of(e)).collect();
             let outputs = (0..node.num_outputs() as u32)
                 .map(|i| Endpoint::new(id, i))
-                .map(|e| if fed(&e) { None } else { Some(slot_of(e)) })
+                .map(|e| if fed.contains(&e) { None } else { Some(slot_of(e)) })
                 .collect();
+            let producers = node
+                .inputs
+                .iter()
+                .filter(|e| !fed.contains(e))
+                .map(|e| e.node)
+                .chain(node.control_inputs.iter().copied());
+            let mut predecessors: Vec<usize> =
+                producers.filter_map(|p| step_of.get(&p).copied()).collect();
+            predecessors.sort_unstable();
+            predecessors.dedup();
+            edges.extend(predecessors.iter().map(|&p| (p, index)));
             let device = 0;
             steps.push(Step {
                 node_name: node.name.clone(),
-                kernel: build_kernel(node, devices[device].as_ref(), registry)?,
+                kernel: kernels.kernel(node, devices[device].as_ref())?,
                 inputs,
                 outputs,
                 output_types: node.output_types.clone(),
                 device,
+                successors: Vec::new(),
+                predecessors: predecessors.len() as u32,
             });
         }
+        for (from, to) in edges {
+            steps[from].successors.push(to);
+        }
         let fetch_slots: Vec<usize> = fetches.iter().map(|&e| slot_of(e)).collect();
-        let num_slots = slots.len();
-        let mut reads = vec![0u32; num_slots];
+        let mut reads = vec![0u32; slots.len()];
         for s in steps.iter().flat_map(|s| &s.inputs).chain(&fetch_slots) {
             reads[*s] += 1;
         }
-        Ok(Plan { steps, num_slots, feed_slots, fetch_slots, reads })
+        let roots = (0..steps.len()).filter(|&i| steps[i].predecessors == 0).collect();
+        Ok(Plan { steps, feed_slots, fetch_slots, reads, roots })
     }
 }
 
@@ -108,13 +139,13 @@ fn prune(
     graph: &Graph,
     fetches: &[Endpoint],
     targets: &[NodeId],
-    fed: &dyn Fn(&Endpoint) -> bool,
+    fed: &HashSet<Endpoint>,
 ) -> Result<Vec<NodeId>> {
     let mut needed = vec![false; graph.num_nodes()];
     let mut stack: Vec<NodeId> = Vec::new();
     for &f in fetches {
         check_endpoint(graph, f)?;
-        if !fed(&f) {
+        if !fed.contains(&f) {
             stack.push(f.node);
         }
     }
@@ -127,17 +158,18 @@ fn prune(
             continue;
         }
         let node = graph.node(id)?;
-        stack.extend(node.inputs.iter().filter(|e| !fed(e)).map(|e| e.node));
+        stack.extend(node.inputs.iter().filter(|e| !fed.contains(e)).map(|e| e.node));
         stack.extend(node.control_inputs.iter().copied());
     }
     Ok((0..needed.len()).filter(|&i| needed[i]).map(|i| NodeId(i as u32)).collect())
 }
 
-fn build_kernel(
+/// Builds the kernel of `node` for `device` from the registry.
+pub(crate) fn build_kernel(
     node: &Node,
     device: &dyn Device,
     registry: &KernelRegistry,
-) -> Result<Box<dyn OpKernel>> {
+) -> Result<Arc<dyn OpKernel>> {
     let dtype = node.kernel_dtype();
     let factory = registry.find(node.op(), device.device_type(), dtype).ok_or_else(|| {
         let registered: Vec<&str> =
@@ -159,5 +191,5 @@ fn build_kernel(
         input_types: &node.input_types,
         output_types: &node.output_types,
     };
-    factory(&view).map_err(|s| s.with_node(&node.name))
+    factory(&view).map(Arc::from).map_err(|s| s.with_node(&node.name))
 }

@@ -1,7 +1,7 @@
-use crate::executor::execute;
-use crate::plan::Plan;
-use sessionflow_core::{Device, KernelRegistry, Result, Status, Tensor};
-use sessionflow_graph::{Endpoint, Graph, NodeId};
+use crate::executor::{InterOp, execute};
+use crate::plan::{KernelSource, Plan, build_kernel};
+use sessionflow_core::{Device, KernelRegistry, OpKernel, Result, Status, Tensor};
+use sessionflow_graph::{Endpoint, Graph, Node, NodeId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -12,6 +12,9 @@ pub struct SessionOptions {
     /// Threads for parallelism inside one kernel; 0 shares the process-wide pool (one thread
     /// per core), as TensorFlow sessions share theirs by default.
     pub intra_op_threads: usize,
+    /// Threads running independent nodes of one step concurrently: 0 shares the process-wide
+    /// pool, 1 runs every node on the calling thread, n > 1 gives the session its own pool.
+    pub inter_op_threads: usize,
 }
 
 /// What a run asks for; plans are cached under it.
@@ -30,6 +33,11 @@ pub struct Session {
     plans: Mutex<HashMap<RunSignature, Arc<Plan>>>,
     /// A dedicated pool when the options ask for a thread count; else the global one.
     intra_op_pool: Option<rayon::ThreadPool>,
+    /// A dedicated pool when the options ask for more than one thread.
+    inter_op_pool: Option<rayon::ThreadPool>,
+    inline: bool,
+    /// Kernels of stateful nodes, shared by every plan so their state persists across runs.
+    stateful_kernels: Mutex<HashMap<NodeId, Arc<dyn OpKernel>>>,
     closed: AtomicBool,
 }
 
@@ -47,15 +55,11 @@ impl Session {
         }
         let intra_op_pool = match options.intra_op_threads {
             0 => None,
-            n => Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .thread_name(|i| format!("sessionflow-intra-op-{i}"))
-                    .build()
-                    .map_err(|e| {
-                        Status::resource_exhausted(format!("cannot start intra-op threads: {e}"))
-                    })?,
-            ),
+            n => Some(thread_pool(n, "intra-op")?),
+        };
+        let inter_op_pool = match options.inter_op_threads {
+            0 | 1 => None,
+            n => Some(thread_pool(n, "inter-op")?),
         };
         Ok(Session {
             graph,
@@ -63,6 +67,9 @@ impl Session {
             registry,
             plans: Mutex::new(HashMap::new()),
             intra_op_pool,
+            inter_op_pool,
+            inline: options.inter_op_threads == 1,
+            stateful_kernels: Mutex::new(HashMap::new()),
             closed: AtomicBool::new(false),
         })
     }
@@ -90,10 +97,12 @@ impl Session {
         let signature =
             RunSignature { feeds: endpoints, fetches: fetches.to_vec(), targets: targets.to_vec() };
         let plan = self.plan(signature, &values)?;
-        match &self.intra_op_pool {
-            Some(pool) => pool.install(|| execute(&plan, values, &self.devices)),
-            None => execute(&plan, values, &self.devices),
-        }
+        let inter_op = match (&self.inter_op_pool, self.inline) {
+            (_, true) => InterOp::Inline,
+            (Some(pool), false) => InterOp::Pool(pool),
+            (None, false) => InterOp::Global,
+        };
+        execute(&plan, values, &self.devices, inter_op, self.intra_op_pool.as_ref())
     }
 
     /// Closes the session; later runs fail with Cancelled. Idempotent.
@@ -134,7 +143,7 @@ impl Session {
             &signature.fetches,
             &signature.targets,
             &self.devices,
-            &self.registry,
+            self,
         )?);
         self.plans
             .lock()
@@ -142,6 +151,29 @@ impl Session {
             .insert(signature, Arc::clone(&plan));
         Ok(plan)
     }
+}
+
+impl KernelSource for Session {
+    fn kernel(&self, node: &Node, device: &dyn Device) -> Result<Arc<dyn OpKernel>> {
+        if !node.op_def.is_stateful {
+            return build_kernel(node, device, &self.registry);
+        }
+        let mut cache = self.stateful_kernels.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(kernel) = cache.get(&node.id) {
+            return Ok(Arc::clone(kernel));
+        }
+        let kernel = build_kernel(node, device, &self.registry)?;
+        cache.insert(node.id, Arc::clone(&kernel));
+        Ok(kernel)
+    }
+}
+
+fn thread_pool(threads: usize, role: &'static str) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(move |i| format!("sessionflow-{role}-{i}"))
+        .build()
+        .map_err(|e| Status::resource_exhausted(format!("cannot start {role} threads: {e}")))
 }
 
 fn check_feeds(graph: &Graph, feeds: &[Endpoint], values: &[Tensor]) -> Result<()> {

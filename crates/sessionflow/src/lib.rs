@@ -17,6 +17,9 @@ use std::sync::{Arc, LazyLock, RwLock};
 pub struct SessionConfig {
     /// Threads inside one kernel; 0 shares the process-wide pool.
     pub intra_op_threads: usize,
+    /// Threads running independent nodes concurrently: 0 shares the process-wide pool, 1 runs
+    /// on the calling thread.
+    pub inter_op_threads: usize,
     /// Most bytes the CPU device may hold at once; `None` means physical memory.
     pub cpu_memory_limit: Option<u64>,
 }
@@ -47,6 +50,9 @@ pub fn local_devices(config: &SessionConfig) -> Vec<Arc<dyn Device>> {
 
 /// Opens a session on `graph` with this build's devices and kernels.
 pub fn open_session(graph: Arc<RwLock<Graph>>, config: &SessionConfig) -> Result<Session> {
-    let options = SessionOptions { intra_op_threads: config.intra_op_threads };
+    let options = SessionOptions {
+        intra_op_threads: config.intra_op_threads,
+        inter_op_threads: config.inter_op_threads,
+    };
     Session::new(graph, local_devices(config), Arc::clone(kernel_registry()), &options)
 }

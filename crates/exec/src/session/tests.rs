@@ -13,18 +13,17 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_with(&SessionOptions::default())
+}
+
+fn fixture_with(options: &SessionOptions) -> Fixture {
     let graph = Arc::new(RwLock::new(Graph::new()));
     let device: Arc<dyn Device> = Arc::new(CpuDevice::new(0, None));
     let allocator = Arc::clone(device.allocator());
     let mut registry = KernelRegistry::new();
     register_kernels(&mut registry);
-    let session = Session::new(
-        Arc::clone(&graph),
-        vec![device],
-        Arc::new(registry),
-        &SessionOptions::default(),
-    )
-    .unwrap();
+    let session =
+        Session::new(Arc::clone(&graph), vec![device], Arc::new(registry), options).unwrap();
     Fixture { graph, session, allocator }
 }
 
@@ -246,4 +245,83 @@ fn intermediates_are_released_after_their_last_use() {
     // The feed, one live intermediate and the one being written: a handful of buffers,
     // never the twenty a keep-everything executor would hold.
     assert!(peak <= 4 * (n as u64) * 4, "peak {peak} bytes");
+}
+
+/// `width` independent branches from one feed, summed pairwise at the end: branch i multiplies
+/// by (i+1), then doubles `depth` times.
+fn lattice(f: &Fixture, width: usize, depth: usize) -> (NodeId, NodeId) {
+    let x = f.placeholder("x", DType::Float64, &[-1]);
+    let mut tips = Vec::new();
+    for i in 0..width {
+        let k = f.constant(&format!("k{i}"), &[], &[(i + 1) as f64]);
+        let mut t = f.op("Mul", &format!("m{i}"), &[x, k]);
+        for d in 0..depth {
+            t = f.op("AddV2", &format!("b{i}_{d}"), &[t, t]);
+        }
+        tips.push(t);
+    }
+    while tips.len() > 1 {
+        let (a, b) = (tips.remove(0), tips.remove(0));
+        let n = f.graph.read().unwrap().num_nodes();
+        tips.push(f.op("AddV2", &format!("s{n}"), &[a, b]));
+    }
+    (x, tips[0])
+}
+
+#[test]
+fn independent_branches_give_the_same_result_on_every_scheduler() {
+    // sum over i of x·(i+1)·2^depth = x · 2^depth · width(width+1)/2
+    let (width, depth) = (16, 6);
+    let expected = |x: f64| x * 64.0 * (16.0 * 17.0 / 2.0);
+    for inter_op_threads in [0, 1, 2, 4] {
+        let options = SessionOptions { inter_op_threads, ..Default::default() };
+        let f = fixture_with(&options);
+        let (x, out) = lattice(&f, width, depth);
+        for _ in 0..5 {
+            let feed = f.tensor(&[3], &[1.0f64, -0.5, 3.0]);
+            let got = values::<f64>(&f.fetch(vec![(x, feed)], &[out]).unwrap()[0]);
+            assert_eq!(got, [expected(1.0), expected(-0.5), expected(3.0)], "{inter_op_threads}");
+        }
+    }
+}
+
+#[test]
+fn an_error_in_one_branch_fails_the_run_and_the_session_stays_usable() {
+    let f = fixture_with(&SessionOptions { inter_op_threads: 4, ..Default::default() });
+    let x = f.placeholder("x", DType::Float32, &[-1]);
+    let y = f.placeholder("y", DType::Float32, &[-1]);
+    let ok = f.op("AddV2", "ok", &[x, x]);
+    let bad = f.op("AddV2", "bad", &[x, y]);
+    let both = f.op("Mul", "both", &[ok, bad]);
+    let feeds =
+        |n: usize| vec![(x, f.tensor(&[2], &[1f32, 2.])), (y, f.tensor(&[n], &vec![1f32; n]))];
+    let err = f.fetch(feeds(3), &[both]).unwrap_err();
+    assert_eq!((err.code, err.node.as_deref()), (Code::InvalidArgument, Some("bad")));
+    assert_eq!(values::<f32>(&f.fetch(feeds(2), &[both]).unwrap()[0]), [4.0, 12.0]);
+}
+
+#[test]
+fn control_inputs_order_steps_and_run_their_dependencies() {
+    let f = fixture();
+    let a = f.constant("a", &[], &[1.0f32]);
+    let unfed = f.placeholder("p", DType::Float32, &[]);
+    let gate = f.op("Identity", "gate", &[unfed]);
+    let id = f
+        .graph
+        .write()
+        .unwrap()
+        .add_node(NodeSpec {
+            op: "Identity".into(),
+            name: "after_gate".into(),
+            inputs: vec![Endpoint::new(a, 0)],
+            control_inputs: vec![gate],
+            ..Default::default()
+        })
+        .unwrap();
+    // The control input pulls in the unfed placeholder, so the run must fail naming it…
+    let err = f.fetch(vec![], &[id]).unwrap_err();
+    assert_eq!(err.node.as_deref(), Some("p"));
+    // …and succeeds once it is fed.
+    let out = f.fetch(vec![(unfed, f.tensor(&[], &[0.0f32]))], &[id]).unwrap();
+    assert_eq!(values::<f32>(&out[0]), [1.0]);
 }
