@@ -82,3 +82,106 @@ test.serial('an InteractiveSession makes its graph the default graph until close
   sess.close()
   t.not(tf.getDefaultGraph(), g)
 })
+
+test('name scopes prefix op names, nest, are made unique, and can be reset or re-entered', (t) => {
+  new tf.Graph().asDefault(() => {
+    const names: string[] = []
+    tf.nameScope('outer', (scope) => {
+      t.is(scope, 'outer/')
+      names.push(tf.constant(1, { name: 'c' }).op.name)
+      tf.nameScope('inner', (inner) => {
+        t.is(inner, 'outer/inner/')
+        names.push(tf.add(tf.constant(1), tf.constant(2)).op.name)
+      })
+      tf.nameScope(null, () => names.push(tf.constant(1, { name: 'root' }).op.name))
+    })
+    tf.nameScope('outer', (scope) => {
+      t.is(scope, 'outer_1/')
+      names.push(tf.constant(1, { name: 'c' }).op.name)
+    })
+    tf.nameScope('outer/', () => names.push(tf.constant(1, { name: 'c' }).op.name))
+    t.deepEqual(names, ['outer/c', 'outer/inner/add', 'root', 'outer_1/c', 'outer/c_1'])
+    t.is(tf.getDefaultGraph().getTensorByName('outer/inner/add:0').op.type, 'AddV2')
+  })
+})
+
+test('control dependencies attach to ops built in the scope, accumulate, clear with null, and run first', (t) => {
+  const g = new tf.Graph()
+  g.asDefault(() => {
+    const p = tf.placeholder('float32', [], 'p')
+    const gate = tf.identity(p, 'gate')
+    const other = tf.noOp('other')
+    const [guarded, both, cleared] = tf.controlDependencies([gate], () => {
+      const guarded = tf.constant(7, { name: 'guarded' })
+      const [both, cleared] = tf.controlDependencies([other], () => [
+        tf.constant(8, { name: 'both' }),
+        tf.controlDependencies(null, () => tf.constant(9, { name: 'cleared' })),
+      ])
+      return [guarded, both, cleared]
+    })
+    t.deepEqual(
+      guarded.op.controlInputs.map((o) => o.name),
+      ['gate'],
+    )
+    t.deepEqual(
+      both.op.controlInputs.map((o) => o.name),
+      ['gate', 'other'],
+    )
+    t.deepEqual(cleared.op.controlInputs, [])
+    tf.withSession(
+      (sess) => {
+        // The control input pulls in the unfed placeholder…
+        const error = t.throws(() => sess.run(guarded))
+        t.true(error instanceof tf.errors.InvalidArgumentError)
+        t.is((error as InstanceType<typeof tf.errors.OpError>).node, 'p')
+        // …and is satisfied once it is fed.
+        t.is(sess.run(guarded, { 'p:0': 1 }).item(), 7)
+        t.is(sess.run(cleared).item(), 9)
+      },
+      { graph: g },
+    )
+  })
+})
+
+test('device scopes are recorded on ops, merged TF-style, in string and function form', (t) => {
+  new tf.Graph().asDefault(() => {
+    const a = tf.device('/job:localhost/replica:0', () =>
+      tf.device('/device:CPU:0', () => tf.constant(1, { name: 'a' })),
+    )
+    t.is(a.op.device, '/job:localhost/replica:0/device:CPU:0')
+    const b = tf.device('/cpu:0', () => tf.device(null, () => tf.constant(1, { name: 'b' })))
+    t.is(b.op.device, '')
+    const c = tf.device(
+      (op) => (op.type === 'MatMul' ? '/device:CPU:0' : ''),
+      () => [tf.constant([[1]], { name: 'm' }), tf.matmul([[1]], [[2]])],
+    )
+    t.deepEqual(
+      c.map((x) => x.op.device),
+      ['', '/device:CPU:0'],
+    )
+    t.is(tf.constant(1).op.device, '', 'outside the scope nothing is requested')
+    const error = t.throws(() => tf.device('/device:CPU:zero', () => 0))
+    t.true(error instanceof tf.errors.InvalidArgumentError)
+    t.is(tf.compat.v1.name_scope, tf.nameScope)
+    t.is(tf.compat.v1.control_dependencies, tf.controlDependencies)
+  })
+})
+
+test('operations found by name know their inputs and control inputs', (t) => {
+  const g = new tf.Graph()
+  g.asDefault(() => {
+    const a = tf.constant(1, { name: 'a' })
+    const gate = tf.noOp('gate')
+    tf.controlDependencies([gate], () => tf.add(a, a, 'sum'))
+  })
+  const sum = g.getOperationByName('sum')
+  t.deepEqual(
+    sum.inputs.map((x) => x.name),
+    ['a:0', 'a:0'],
+  )
+  t.is(sum.inputs[0].op, g.getOperationByName('a'))
+  t.deepEqual(
+    sum.controlInputs.map((o) => o.name),
+    ['gate'],
+  )
+})

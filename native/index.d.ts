@@ -15,6 +15,11 @@ export declare class NativeGraph {
   constructor()
   /** Validates and adds a node; its name is made unique (`a`, `a_1`, …). */
   addNode(spec: NodeSpec): NodeInfo
+  /**
+   * TensorFlow's `unique_name`: `name`, or `name_1`, `name_2`, … if taken; claimed when
+   * `markAsUsed` (as name scopes do).
+   */
+  uniqueName(name: string, markAsUsed: boolean): string
   /** The node with this exact name, or null. */
   nodeByName(name: string): NodeInfo | null
   /** The node with this id. */
@@ -83,6 +88,8 @@ export interface NodeInfo {
   name: string
   op: string
   device: string
+  inputs: Array<Endpoint>
+  controlInputs: Array<number>
   outputs: Array<OutputInfo>
 }
 

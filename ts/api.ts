@@ -9,7 +9,15 @@
 import { dtypeConstants } from './dtype.js'
 import * as errors from './errors.js'
 import { getDefaultSession } from './default_session.js'
-import { Graph, getDefaultGraph, resetDefaultGraph, setRandomSeed } from './graph.js'
+import {
+  Graph,
+  controlDependencies,
+  device,
+  getDefaultGraph,
+  nameScope,
+  resetDefaultGraph,
+  setRandomSeed,
+} from './graph.js'
 import { Operation } from './operation.js'
 import {
   ARRAY_TABLE,
@@ -36,6 +44,9 @@ const TABLE = {
   ...RANDOM_TABLE,
   getDefaultGraph: ['get_default_graph', getDefaultGraph],
   setRandomSeed: ['set_random_seed', setRandomSeed],
+  nameScope: ['name_scope', nameScope],
+  controlDependencies: ['control_dependencies', controlDependencies],
+  device: ['device', device],
   resetDefaultGraph: ['reset_default_graph', resetDefaultGraph],
   getDefaultSession: ['get_default_session', getDefaultSession],
   withSession: [null, withSession],

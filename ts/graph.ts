@@ -8,6 +8,7 @@
 import { type DType, isDType } from './dtype.js'
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from './errors.js'
 import { type AttrValue, type NativeGraph, type NodeInfo, addon, callNative } from './native.js'
+import { type DeviceScope, GraphContext } from './graph_context.js'
 import { Operation } from './operation.js'
 import { DefaultStack, scoped } from './scope.js'
 import { shapeFromNative } from './shape.js'
@@ -32,6 +33,8 @@ export class Graph {
   readonly native: NativeGraph
   /** Operations by node id: one object per node, so identity comparisons work. */
   readonly #operations = new Map<number, Operation>()
+  /** Name scope, control dependencies and device scopes in effect. */
+  readonly #context = new GraphContext()
 
   /**
    * The graph-level random seed ({@link setRandomSeed}); `null` when unset. Random ops combine
@@ -60,6 +63,49 @@ export class Graph {
   /** TF's name for {@link Graph.asDefault}. */
   as_default<R>(fn: (graph: this) => R): R {
     return this.asDefault(fn)
+  }
+
+  /**
+   * Runs `fn` inside name scope `name` (TF's `with g.name_scope(name) as scope:`): operations
+   * added are named `name/…`. The scope name is made unique (`name`, `name_1`, …); `null` or `""`
+   * enters the root scope; a name ending in `/` re-enters that scope exactly. `fn` receives the
+   * scope with a trailing slash and its result is returned.
+   */
+  nameScope<R>(name: string | null, fn: (scope: string) => R): R {
+    const unique = (n: string): string => callNative(() => this.native.uniqueName(n, true), this.native)
+    return this.#context.withNameScope(name, unique, fn)
+  }
+
+  /** TF's name for {@link Graph.nameScope}. */
+  name_scope<R>(name: string | null, fn: (scope: string) => R): R {
+    return this.nameScope(name, fn)
+  }
+
+  /**
+   * Runs `fn` with `controlInputs` as control dependencies of every operation added in it (TF's
+   * `with g.control_dependencies([...]):`). Nested scopes accumulate; `null` clears them.
+   */
+  controlDependencies<R>(controlInputs: readonly (Operation | Tensor)[] | null, fn: () => R): R {
+    for (const c of controlInputs ?? []) {
+      if (c.graph !== this)
+        throw new InvalidArgumentError(`Control input ${String(c)} is not an element of this graph.`)
+    }
+    return this.#context.withControlDependencies(controlInputs, fn)
+  }
+
+  /** TF's name for {@link Graph.controlDependencies}. */
+  control_dependencies<R>(controlInputs: readonly (Operation | Tensor)[] | null, fn: () => R): R {
+    return this.controlDependencies(controlInputs, fn)
+  }
+
+  /**
+   * Runs `fn` with operations added in it requesting `device` (TF's `with g.device(...):`): a
+   * device name such as `"/device:CPU:0"` (merged with enclosing scopes, inner parts winning), a
+   * function from the operation to a device name, or `null` to clear. Recorded on each
+   * operation's `device`; placement honours it.
+   */
+  device<R>(device: DeviceScope, fn: () => R): R {
+    return this.#context.withDevice(device, fn)
   }
 
   /** Whether the graph is finalized (read-only). */
@@ -177,7 +223,10 @@ export class Graph {
   /** Adds a node through the engine, which validates it and infers its outputs. @internal */
   addOperation(spec: OperationSpec): Operation {
     const inputs = spec.inputs ?? []
-    const controlInputs = spec.controlInputs ?? []
+    const controlInputs = [...(spec.controlInputs ?? [])]
+    for (const c of this.#context.controlInputs()) if (!controlInputs.includes(c)) controlInputs.push(c)
+    const name = this.#context.scopedName(spec.name)
+    const device = this.#context.deviceFor({ name, type: spec.op })
     for (const input of [...inputs, ...controlInputs]) {
       if (input.graph !== this) {
         throw new InvalidArgumentError(
@@ -191,14 +240,15 @@ export class Graph {
       () =>
         this.native.addNode({
           op: spec.op,
-          name: spec.name,
+          name,
           inputs: inputs.map((t) => ({ node: t.op.id, index: t.valueIndex })),
           controlInputs: controlInputs.map((o) => o.id),
           attrs: spec.attrs ?? {},
+          device,
         }),
       lookup,
     )
-    return this.operationOf(info, inputs, controlInputs)
+    return this.operationOf(info)
   }
 
   private findOperation(name: string): Operation | null {
@@ -206,21 +256,24 @@ export class Graph {
     return info === null ? null : this.operationOf(info)
   }
 
-  private operationOf(
-    info: NodeInfo,
-    inputs: readonly Tensor[] = [],
-    controlInputs: readonly Operation[] = [],
-  ): Operation {
+  /** The one Operation object of a node, made on first sight; inputs are resolved by id. */
+  private operationOf(info: NodeInfo): Operation {
     let op = this.#operations.get(info.id)
     if (op === undefined) {
       const outputs = info.outputs.map((o) => {
         if (!isDType(o.dtype)) throw new InvalidArgumentError(`Unknown dtype '${o.dtype}' from the engine`)
         return { dtype: o.dtype as DType, shape: shapeFromNative(o.shape) }
       })
+      const inputs = info.inputs.map((e) => this.operationById(e.node).outputs[e.index])
+      const controlInputs = info.controlInputs.map((id) => this.operationById(id))
       op = new Operation(this, info.id, info.name, info.op, info.device, outputs, inputs, controlInputs)
       this.#operations.set(info.id, op)
     }
     return op
+  }
+
+  private operationById(id: number): Operation {
+    return this.#operations.get(id) ?? this.operationOf(callNative(() => this.native.node(id), this.native))
   }
 }
 
@@ -265,4 +318,19 @@ export function setRandomSeed(seed: number | null): void {
     throw new InvalidArgumentError(`The random seed must be an integer, got ${seed}`)
   }
   getDefaultGraph().seed = seed
+}
+
+/** {@link Graph.nameScope} on the default graph (TF's `tf.name_scope`). */
+export function nameScope<R>(name: string | null, fn: (scope: string) => R): R {
+  return getDefaultGraph().nameScope(name, fn)
+}
+
+/** {@link Graph.controlDependencies} on the default graph (TF's `tf.control_dependencies`). */
+export function controlDependencies<R>(controlInputs: readonly (Operation | Tensor)[] | null, fn: () => R): R {
+  return getDefaultGraph().controlDependencies(controlInputs, fn)
+}
+
+/** {@link Graph.device} on the default graph (TF's `tf.device`). */
+export function device<R>(device: DeviceScope, fn: () => R): R {
+  return getDefaultGraph().device(device, fn)
 }

@@ -48,7 +48,16 @@ export {
 export { OpError } from './errors.js'
 export type { FeedDict, FeedValue } from './feed.js'
 export type { Fetch, FetchObject, FetchResult } from './fetch.js'
-export { Graph, getDefaultGraph, resetDefaultGraph, setRandomSeed } from './graph.js'
+export {
+  Graph,
+  controlDependencies,
+  device,
+  getDefaultGraph,
+  nameScope,
+  resetDefaultGraph,
+  setRandomSeed,
+} from './graph.js'
+export type { DeviceScope, OperationDescription } from './graph_context.js'
 export { type ArrayValue, NDArray } from './ndarray.js'
 export { Operation } from './operation.js'
 export * from './ops/index.js'

@@ -44,6 +44,8 @@ pub struct NodeInfo {
     pub name: String,
     pub op: String,
     pub device: String,
+    pub inputs: Vec<EndpointJs>,
+    pub control_inputs: Vec<u32>,
     pub outputs: Vec<OutputInfo>,
 }
 
@@ -54,6 +56,12 @@ impl From<&Node> for NodeInfo {
             name: n.name.clone(),
             op: n.op().to_owned(),
             device: n.device.clone(),
+            inputs: n
+                .inputs
+                .iter()
+                .map(|e| EndpointJs { node: e.node.0, index: e.index })
+                .collect(),
+            control_inputs: n.control_inputs.iter().map(|c| c.0).collect(),
             outputs: n
                 .output_types
                 .iter()
@@ -121,6 +129,13 @@ impl NativeGraph {
             let id = graph.add_node(engine_spec)?;
             Ok(NodeInfo::from(graph.node(id)?))
         })
+    }
+
+    /// TensorFlow's `unique_name`: `name`, or `name_1`, `name_2`, … if taken; claimed when
+    /// `markAsUsed` (as name scopes do).
+    #[napi]
+    pub fn unique_name(&self, name: String, mark_as_used: bool) -> napi::Result<String> {
+        guard(|| Ok(self.write().unique_name(&name, mark_as_used)))
     }
 
     /// The node with this exact name, or null.

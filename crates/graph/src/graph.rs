@@ -187,6 +187,16 @@ impl Graph {
         })
     }
 
+    /// TensorFlow's `Graph.unique_name`: `requested` if unused, else `requested_1`, `_2`, …;
+    /// with `mark_as_used` the name is claimed (name scopes claim theirs this way).
+    pub fn unique_name(&mut self, requested: &str, mark_as_used: bool) -> String {
+        let name = self.peek_unique_name(requested);
+        if mark_as_used {
+            self.claim_name(requested, &name);
+        }
+        name
+    }
+
     /// The name `requested` would get, without claiming it (so a failed add claims nothing).
     /// This is TensorFlow's `Graph.unique_name`, case-insensitive as there.
     fn peek_unique_name(&self, requested: &str) -> String {

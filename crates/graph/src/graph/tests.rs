@@ -177,3 +177,14 @@ fn a_finalized_graph_refuses_nodes() {
     let err = g.add_node(NodeSpec { op: "NoOp".into(), name: "n".into(), ..Default::default() });
     assert_eq!(err.unwrap_err().code, Code::FailedPrecondition);
 }
+
+#[test]
+fn unique_names_for_scopes_follow_tensorflow() {
+    let mut g = Graph::new();
+    assert_eq!(g.unique_name("scope", true), "scope");
+    assert_eq!(g.unique_name("scope", true), "scope_1");
+    assert_eq!(g.unique_name("scope", false), "scope_2");
+    assert_eq!(g.unique_name("scope", false), "scope_2", "peeking claims nothing");
+    let id = constant(&mut g, "scope", &[]);
+    assert_eq!(g.node(id).unwrap().name, "scope_2", "op names share the namespace");
+}
