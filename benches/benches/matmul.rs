@@ -8,7 +8,8 @@ use std::hint::black_box;
 
 fn matmul(c: &mut Criterion) {
     let mut group = c.benchmark_group("matmul_f32");
-    for n in [256usize, 1024] {
+    group.sample_size(20);
+    for n in [256usize, 1024, 2048] {
         let b = Bench::new();
         let x = b.placeholder("x", DType::Float32);
         let y = b.placeholder("y", DType::Float32);
