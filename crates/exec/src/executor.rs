@@ -1,8 +1,10 @@
 use crate::plan::Plan;
+use crate::run_options::NodeExecStats;
 use rayon::ThreadPool;
 use sessionflow_core::{Device, KernelContext, Result, Status, Tensor};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Where independent steps of one run execute.
 #[derive(Clone, Copy)]
@@ -13,6 +15,14 @@ pub(crate) enum InterOp<'a> {
     Pool(&'a ThreadPool),
     /// Concurrently on the process-wide pool.
     Global,
+}
+
+/// How one run executes: where, until when, and whether nodes are traced.
+pub(crate) struct ExecOptions<'a> {
+    pub inter_op: InterOp<'a>,
+    pub intra_op_pool: Option<&'a ThreadPool>,
+    pub timeout: Option<Duration>,
+    pub trace: bool,
 }
 
 /// One value slot: the tensor (once produced) and how many reads of it remain this run.
@@ -32,33 +42,40 @@ struct Run<'a> {
     pending: Vec<AtomicU32>,
     error: Mutex<Option<Status>>,
     failed: AtomicBool,
+    started: Instant,
+    deadline: Option<(Instant, Duration)>,
+    /// Per-node statistics, when tracing.
+    stats: Option<Mutex<Vec<NodeExecStats>>>,
 }
 
-/// Runs `plan` with the given feed values and returns the fetched values. Each intermediate
-/// value is released right after its last read.
+/// Runs `plan` with the given feed values and returns the fetched values (and, when tracing,
+/// per-node statistics). Each intermediate value is released right after its last read.
 pub(crate) fn execute(
     plan: &Plan,
     feeds: Vec<Tensor>,
     devices: &[Arc<dyn Device>],
-    inter_op: InterOp<'_>,
-    intra_op_pool: Option<&ThreadPool>,
-) -> Result<Vec<Tensor>> {
+    options: &ExecOptions<'_>,
+) -> Result<(Vec<Tensor>, Vec<NodeExecStats>)> {
     let slots =
         plan.reads.iter().map(|&reads_left| Mutex::new(Slot { value: None, reads_left })).collect();
     let pending = plan.steps.iter().map(|s| AtomicU32::new(s.predecessors)).collect();
+    let started = Instant::now();
     let run = Run {
         plan,
         devices,
-        intra_op_pool,
+        intra_op_pool: options.intra_op_pool,
         slots,
         pending,
         error: Mutex::new(None),
         failed: AtomicBool::new(false),
+        started,
+        deadline: options.timeout.map(|t| (started + t, t)),
+        stats: options.trace.then(|| Mutex::new(Vec::with_capacity(plan.steps.len()))),
     };
     for (&slot, tensor) in plan.feed_slots.iter().zip(feeds) {
         run.store(slot, tensor);
     }
-    match inter_op {
+    match options.inter_op {
         InterOp::Inline => run.run_inline(),
         // In-place scopes start on the calling thread, so a run with no parallel branches
         // never hands work to another thread.
@@ -68,7 +85,9 @@ pub(crate) fn execute(
     if let Some(error) = run.error.lock().unwrap_or_else(PoisonError::into_inner).take() {
         return Err(error);
     }
-    plan.fetch_slots.iter().map(|&slot| run.read(slot)).collect()
+    let values = plan.fetch_slots.iter().map(|&slot| run.read(slot)).collect::<Result<_>>()?;
+    let stats = run.stats.map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner));
+    Ok((values, stats.unwrap_or_default()))
 }
 
 impl<'a> Run<'a> {
@@ -126,6 +145,15 @@ impl<'a> Run<'a> {
     fn run_step(&self, index: usize) -> Result<()> {
         let step = &self.plan.steps[index];
         let with_node = |s: Status| s.with_node(&step.node_name);
+        if let Some((deadline, timeout)) = self.deadline
+            && Instant::now() > deadline
+        {
+            return Err(with_node(Status::deadline_exceeded(format!(
+                "Timed out: the run took longer than its {} ms timeout",
+                timeout.as_millis()
+            ))));
+        }
+        let start = self.stats.as_ref().map(|_| Instant::now());
         let inputs = step.inputs.iter().map(|&slot| self.read(slot)).collect::<Result<Vec<_>>>()?;
         let allocator = self.devices[step.device].allocator();
         let mut ctx = KernelContext::new(inputs, step.outputs.len(), allocator);
@@ -135,6 +163,9 @@ impl<'a> Run<'a> {
         };
         computed.map_err(with_node)?;
         let outputs = ctx.into_outputs().map_err(with_node)?;
+        if let (Some(stats), Some(start)) = (&self.stats, start) {
+            self.record(stats, step, start, &outputs);
+        }
         for ((tensor, slot), &dtype) in
             outputs.into_iter().zip(&step.outputs).zip(&step.output_types)
         {
@@ -149,6 +180,26 @@ impl<'a> Run<'a> {
             }
         }
         Ok(())
+    }
+
+    fn record(
+        &self,
+        stats: &Mutex<Vec<NodeExecStats>>,
+        step: &crate::plan::Step,
+        start: Instant,
+        outputs: &[Tensor],
+    ) {
+        let output_bytes = outputs.iter().map(|t| t.as_bytes().map_or(0, <[u8]>::len) as u64).sum();
+        let entry = NodeExecStats {
+            node: step.node_name.clone(),
+            op: step.op.to_owned(),
+            device: self.devices[step.device].attributes().name.clone(),
+            start_micros: start.duration_since(self.started).as_micros() as u64,
+            duration_micros: start.elapsed().as_micros() as u64,
+            output_bytes,
+            thread: thread_number(),
+        };
+        stats.lock().unwrap_or_else(PoisonError::into_inner).push(entry);
     }
 
     /// Keeps `tensor` in `slot` if anything will read it; otherwise it is dropped (freed) now.
@@ -175,4 +226,10 @@ impl<'a> Run<'a> {
         first.get_or_insert(error);
         self.failed.store(true, Ordering::Release);
     }
+}
+
+/// A small, stable number for the current thread: the rayon worker index plus one, or 0 for a
+/// thread outside the pool (the caller's).
+fn thread_number() -> u32 {
+    rayon::current_thread_index().map_or(0, |i| i as u32 + 1)
 }

@@ -4,6 +4,8 @@
 
 mod executor;
 mod plan;
+mod run_options;
 mod session;
 
-pub use session::{RunSignature, Session, SessionOptions};
+pub use run_options::{NodeExecStats, RunMetadata, RunOptions};
+pub use session::{Callable, RunSignature, Session, SessionOptions};

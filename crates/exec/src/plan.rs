@@ -1,4 +1,6 @@
-use sessionflow_core::{DType, Device, KernelRegistry, NodeView, OpKernel, Result, Status};
+use sessionflow_core::{
+    DType, Device, KernelRegistry, NodeView, OpKernel, PartialShape, Result, Status, Tensor,
+};
 use sessionflow_graph::{Endpoint, Graph, Node, NodeId};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -6,6 +8,7 @@ use std::sync::Arc;
 /// One node to execute: its kernel, where its inputs and outputs live, and who waits for it.
 pub(crate) struct Step {
     pub node_name: String,
+    pub op: &'static str,
     pub kernel: Arc<dyn OpKernel>,
     /// Value slots read, in input order.
     pub inputs: Vec<usize>,
@@ -20,8 +23,19 @@ pub(crate) struct Step {
     pub predecessors: u32,
 }
 
+/// What a fed endpoint accepts, resolved at plan time so runs check feeds without the graph.
+pub(crate) struct FeedSpec {
+    /// `node:index`, for messages.
+    pub name: String,
+    pub node: String,
+    pub dtype: DType,
+    pub shape: PartialShape,
+}
+
 /// Everything derivable from a run signature, computed once.
 pub(crate) struct Plan {
+    /// The fed endpoints, in signature order.
+    pub feeds: Vec<FeedSpec>,
     /// In a topological order.
     pub steps: Vec<Step>,
     /// Slot of each feed, in signature order.
@@ -58,8 +72,16 @@ impl Plan {
             *slots.entry(e).or_insert(next)
         };
         let mut feed_slots = Vec::with_capacity(feeds.len());
+        let mut feed_specs = Vec::with_capacity(feeds.len());
         for &f in feeds {
             check_endpoint(graph, f)?;
+            let node = graph.node(f.node)?;
+            feed_specs.push(FeedSpec {
+                name: format!("{}:{}", node.name, f.index),
+                node: node.name.clone(),
+                dtype: node.output_types[f.index as usize],
+                shape: node.output_shapes[f.index as usize].clone(),
+            });
             if feed_slots.contains(&slot_of(f)) {
                 let name = &graph.node(f.node)?.name;
                 return Err(Status::invalid_argument(format!(
@@ -98,6 +120,7 @@ impl Plan {
             let device = 0;
             steps.push(Step {
                 node_name: node.name.clone(),
+                op: node.op(),
                 kernel: kernels.kernel(node, devices[device].as_ref())?,
                 inputs,
                 outputs,
@@ -116,7 +139,41 @@ impl Plan {
             reads[*s] += 1;
         }
         let roots = (0..steps.len()).filter(|&i| steps[i].predecessors == 0).collect();
-        Ok(Plan { steps, feed_slots, fetch_slots, reads, roots })
+        Ok(Plan { feeds: feed_specs, steps, feed_slots, fetch_slots, reads, roots })
+    }
+}
+
+impl Plan {
+    /// Checks feed values against the fed endpoints' dtypes and static shapes.
+    pub fn check_feeds(&self, values: &[Tensor]) -> Result<()> {
+        if values.len() != self.feeds.len() {
+            return Err(Status::invalid_argument(format!(
+                "{} values given for {} feeds",
+                values.len(),
+                self.feeds.len()
+            )));
+        }
+        for (spec, value) in self.feeds.iter().zip(values) {
+            if value.dtype() != spec.dtype {
+                return Err(Status::invalid_argument(format!(
+                    "Cannot feed value of dtype {} for Tensor '{}', which has dtype {}",
+                    value.dtype(),
+                    spec.name,
+                    spec.dtype
+                ))
+                .with_node(&spec.node));
+            }
+            if !spec.shape.is_compatible_with(value.shape()) {
+                return Err(Status::invalid_argument(format!(
+                    "Cannot feed value of shape {} for Tensor '{}', which has shape {}",
+                    value.shape(),
+                    spec.name,
+                    spec.shape
+                ))
+                .with_node(&spec.node));
+            }
+        }
+        Ok(())
     }
 }
 

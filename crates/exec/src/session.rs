@@ -1,9 +1,10 @@
-use crate::executor::{InterOp, execute};
+use crate::executor::{ExecOptions, InterOp, execute};
 use crate::plan::{KernelSource, Plan, build_kernel};
+use crate::run_options::{RunMetadata, RunOptions};
 use sessionflow_core::{Device, KernelRegistry, OpKernel, Result, Status, Tensor};
 use sessionflow_graph::{Endpoint, Graph, Node, NodeId};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// Session settings (the honoured subset of TensorFlow's `ConfigProto`).
@@ -25,8 +26,26 @@ pub struct RunSignature {
     pub targets: Vec<NodeId>,
 }
 
+/// A run signature prepared once (TF's `make_callable`): running it does no graph work and no
+/// name lookups. Valid only with the session that prepared it.
+#[derive(Clone)]
+pub struct Callable {
+    session_id: u64,
+    plan: Arc<Plan>,
+}
+
+impl Callable {
+    /// Number of values a call feeds.
+    pub fn num_feeds(&self) -> usize {
+        self.plan.feeds.len()
+    }
+}
+
+static NEXT_SESSION_ID: AtomicU64 = AtomicU64::new(1);
+
 /// Runs a graph on a set of devices, as TensorFlow's `DirectSession`.
 pub struct Session {
+    id: u64,
     graph: Arc<RwLock<Graph>>,
     devices: Vec<Arc<dyn Device>>,
     registry: Arc<KernelRegistry>,
@@ -62,6 +81,7 @@ impl Session {
             n => Some(thread_pool(n, "inter-op")?),
         };
         Ok(Session {
+            id: NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed),
             graph,
             devices,
             registry,
@@ -92,17 +112,57 @@ impl Session {
         fetches: &[Endpoint],
         targets: &[NodeId],
     ) -> Result<Vec<Tensor>> {
-        self.check_open()?;
+        self.run_with_options(feeds, fetches, targets, &RunOptions::default()).map(|(v, _)| v)
+    }
+
+    /// [`Session::run`] with per-run options, also returning the run's metadata.
+    pub fn run_with_options(
+        &self,
+        feeds: Vec<(Endpoint, Tensor)>,
+        fetches: &[Endpoint],
+        targets: &[NodeId],
+        options: &RunOptions,
+    ) -> Result<(Vec<Tensor>, RunMetadata)> {
         let (endpoints, values): (Vec<Endpoint>, Vec<Tensor>) = feeds.into_iter().unzip();
         let signature =
             RunSignature { feeds: endpoints, fetches: fetches.to_vec(), targets: targets.to_vec() };
-        let plan = self.plan(signature, &values)?;
+        let callable = self.prepare(signature)?;
+        self.run_callable(&callable, values, options)
+    }
+
+    /// Prepares `signature` for repeated runs (TF's `make_callable`); the plan is cached, so
+    /// preparing the same signature twice costs a lookup.
+    pub fn prepare(&self, signature: RunSignature) -> Result<Callable> {
+        self.check_open()?;
+        Ok(Callable { session_id: self.id, plan: self.plan(signature)? })
+    }
+
+    /// Runs a prepared signature with `feeds` in its feed order.
+    pub fn run_callable(
+        &self,
+        callable: &Callable,
+        feeds: Vec<Tensor>,
+        options: &RunOptions,
+    ) -> Result<(Vec<Tensor>, RunMetadata)> {
+        self.check_open()?;
+        if callable.session_id != self.id {
+            return Err(Status::invalid_argument("this callable was made by another session"));
+        }
+        let plan = &callable.plan;
+        plan.check_feeds(&feeds)?;
         let inter_op = match (&self.inter_op_pool, self.inline) {
             (_, true) => InterOp::Inline,
             (Some(pool), false) => InterOp::Pool(pool),
             (None, false) => InterOp::Global,
         };
-        execute(&plan, values, &self.devices, inter_op, self.intra_op_pool.as_ref())
+        let exec = ExecOptions {
+            inter_op,
+            intra_op_pool: self.intra_op_pool.as_ref(),
+            timeout: options.timeout,
+            trace: options.trace,
+        };
+        let (values, step_stats) = execute(plan, feeds, &self.devices, &exec)?;
+        Ok((values, RunMetadata { step_stats }))
     }
 
     /// Closes the session; later runs fail with Cancelled. Idempotent.
@@ -126,17 +186,15 @@ impl Session {
         if self.is_closed() { Err(Status::cancelled("Session has been closed.")) } else { Ok(()) }
     }
 
-    /// The cached plan for `signature`, building it on first use; feed values are checked
-    /// against the graph's dtypes and static shapes on every run.
-    fn plan(&self, signature: RunSignature, feed_values: &[Tensor]) -> Result<Arc<Plan>> {
+    /// The cached plan for `signature`, building it on first use.
+    fn plan(&self, signature: RunSignature) -> Result<Arc<Plan>> {
         // A poisoned lock only means another run panicked; the map itself stays consistent.
-        let graph = self.graph.read().unwrap_or_else(PoisonError::into_inner);
-        check_feeds(&graph, &signature.feeds, feed_values)?;
         if let Some(plan) =
             self.plans.lock().unwrap_or_else(PoisonError::into_inner).get(&signature)
         {
             return Ok(Arc::clone(plan));
         }
+        let graph = self.graph.read().unwrap_or_else(PoisonError::into_inner);
         let plan = Arc::new(Plan::build(
             &graph,
             &signature.feeds,
@@ -145,6 +203,7 @@ impl Session {
             &self.devices,
             self,
         )?);
+        drop(graph);
         self.plans
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -174,33 +233,6 @@ fn thread_pool(threads: usize, role: &'static str) -> Result<rayon::ThreadPool> 
         .thread_name(move |i| format!("sessionflow-{role}-{i}"))
         .build()
         .map_err(|e| Status::resource_exhausted(format!("cannot start {role} threads: {e}")))
-}
-
-fn check_feeds(graph: &Graph, feeds: &[Endpoint], values: &[Tensor]) -> Result<()> {
-    for (e, value) in feeds.iter().zip(values) {
-        let node = graph.node(e.node)?;
-        let name = format!("{}:{}", node.name, e.index);
-        let (Some(&dtype), Some(shape)) =
-            (node.output_types.get(e.index as usize), node.output_shapes.get(e.index as usize))
-        else {
-            return Err(Status::invalid_argument(format!("cannot feed {name}: no such output")));
-        };
-        if value.dtype() != dtype {
-            return Err(Status::invalid_argument(format!(
-                "Cannot feed value of dtype {} for Tensor '{name}', which has dtype {dtype}",
-                value.dtype()
-            ))
-            .with_node(&node.name));
-        }
-        if !shape.is_compatible_with(value.shape()) {
-            return Err(Status::invalid_argument(format!(
-                "Cannot feed value of shape {} for Tensor '{name}', which has shape {shape}",
-                value.shape()
-            ))
-            .with_node(&node.name));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -325,3 +325,78 @@ fn control_inputs_order_steps_and_run_their_dependencies() {
     let out = f.fetch(vec![(unfed, f.tensor(&[], &[0.0f32]))], &[id]).unwrap();
     assert_eq!(values::<f32>(&out[0]), [1.0]);
 }
+
+#[test]
+fn a_callable_runs_its_signature_repeatedly_and_only_on_its_session() {
+    let f = fixture();
+    let x = f.placeholder("x", DType::Int32, &[-1]);
+    let y = f.op("Mul", "y", &[x, x]);
+    let sig = RunSignature {
+        feeds: vec![Endpoint::new(x, 0)],
+        fetches: vec![Endpoint::new(y, 0)],
+        targets: vec![],
+    };
+    let callable = f.session.prepare(sig.clone()).unwrap();
+    assert_eq!(callable.num_feeds(), 1);
+    for n in 1..4 {
+        let (out, _) = f
+            .session
+            .run_callable(&callable, vec![f.tensor(&[2], &[n, -n])], &RunOptions::default())
+            .unwrap();
+        assert_eq!(values::<i32>(&out[0]), [n * n, n * n]);
+    }
+    let err = f
+        .session
+        .run_callable(&callable, vec![f.tensor(&[2], &[1.0f32, 2.0])], &RunOptions::default())
+        .unwrap_err();
+    assert_eq!(err.code, Code::InvalidArgument);
+
+    let other = fixture();
+    let err =
+        other.session.run_callable(&callable, vec![f.tensor(&[1], &[1])], &RunOptions::default());
+    assert_eq!(err.unwrap_err().code, Code::InvalidArgument);
+    f.session.close();
+    let err = f.session.run_callable(&callable, vec![f.tensor(&[1], &[1])], &RunOptions::default());
+    assert_eq!(err.unwrap_err().code, Code::Cancelled);
+}
+
+#[test]
+fn a_run_past_its_timeout_fails_with_deadline_exceeded() {
+    let f = fixture();
+    let x = f.placeholder("x", DType::Float32, &[-1]);
+    let mut last = x;
+    for i in 0..50 {
+        last = f.op("AddV2", &format!("a{i}"), &[last, x]);
+    }
+    let options = RunOptions { timeout: Some(std::time::Duration::from_nanos(1)), trace: false };
+    let feeds = vec![(Endpoint::new(x, 0), f.tensor(&[4096], &[1f32; 4096]))];
+    let err = f.session.run_with_options(feeds, &[Endpoint::new(last, 0)], &[], &options);
+    assert_eq!(err.unwrap_err().code, Code::DeadlineExceeded);
+    let generous = RunOptions { timeout: Some(std::time::Duration::from_secs(60)), trace: false };
+    let feeds = vec![(Endpoint::new(x, 0), f.tensor(&[1], &[1f32]))];
+    let (out, _) =
+        f.session.run_with_options(feeds, &[Endpoint::new(last, 0)], &[], &generous).unwrap();
+    assert_eq!(values::<f32>(&out[0]), [51.0]);
+}
+
+#[test]
+fn tracing_records_every_executed_node() {
+    let f = fixture();
+    let a = f.constant("a", &[2], &[1.0f64, 2.0]);
+    let b = f.op("Mul", "b", &[a, a]);
+    let c = f.op("AddV2", "c", &[b, a]);
+    let options = RunOptions { timeout: None, trace: true };
+    let (out, meta) =
+        f.session.run_with_options(vec![], &[Endpoint::new(c, 0)], &[], &options).unwrap();
+    assert_eq!(values::<f64>(&out[0]), [2.0, 6.0]);
+    let mut nodes: Vec<(&str, &str, u64)> =
+        meta.step_stats.iter().map(|s| (s.node.as_str(), s.op.as_str(), s.output_bytes)).collect();
+    nodes.sort();
+    assert_eq!(nodes, [("a", "Const", 16), ("b", "Mul", 16), ("c", "AddV2", 16)]);
+    assert!(meta.step_stats.iter().all(|s| s.device.ends_with("device:CPU:0")));
+    let (_, quiet) = f
+        .session
+        .run_with_options(vec![], &[Endpoint::new(c, 0)], &[], &RunOptions::default())
+        .unwrap();
+    assert!(quiet.step_stats.is_empty());
+}
