@@ -3,7 +3,9 @@
 //! as encoded statuses and panics as Internal errors, never as a crash of the host process.
 
 mod attr_value;
+mod callable;
 mod graph;
+mod run_result;
 mod session;
 mod status;
 mod tensor_value;

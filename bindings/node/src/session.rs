@@ -1,10 +1,14 @@
+use crate::callable::NativeCallable;
 use crate::graph::{EndpointJs, NativeGraph};
+use crate::run_result::{RunOptionsJs, RunResult, RunTask, run_options, run_result, spawn};
 use crate::status::guard;
 use crate::tensor_value::TensorValue;
+use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
-use sessionflow::core::{Result, Status};
+use sessionflow::core::{Result, Status, Tensor};
 use sessionflow::graph::{Endpoint, NodeId};
-use sessionflow::{Session, SessionConfig as EngineConfig, open_session};
+use sessionflow::{Callable, RunSignature, Session, SessionConfig as EngineConfig, open_session};
+use std::sync::Arc;
 
 /// A value to feed for one endpoint.
 #[napi(object)]
@@ -33,7 +37,8 @@ pub struct DeviceInfo {
 /// A session running a [`NativeGraph`].
 #[napi]
 pub struct NativeSession {
-    inner: Session,
+    /// Shared with in-flight async runs and callables, which may outlive a `close()`.
+    inner: Arc<Session>,
 }
 
 #[napi]
@@ -43,7 +48,7 @@ impl NativeSession {
     pub fn new(graph: &NativeGraph, config: Option<SessionConfig>) -> napi::Result<Self> {
         guard(|| {
             let config = engine_config(config)?;
-            Ok(NativeSession { inner: open_session(graph.shared(), &config)? })
+            Ok(NativeSession { inner: Arc::new(open_session(graph.shared(), &config)?) })
         })
     }
 
@@ -54,16 +59,52 @@ impl NativeSession {
         feeds: Vec<Feed>,
         fetches: Vec<EndpointJs>,
         targets: Vec<u32>,
-    ) -> napi::Result<Vec<TensorValue>> {
+        options: Option<RunOptionsJs>,
+    ) -> napi::Result<RunResult> {
         guard(|| {
-            let feeds = feeds
-                .iter()
-                .map(|f| Ok((Endpoint::new(NodeId(f.node), f.index), f.value.to_tensor()?)))
-                .collect::<Result<Vec<_>>>()?;
-            let fetches: Vec<Endpoint> = fetches.iter().map(Endpoint::from).collect();
-            let targets: Vec<NodeId> = targets.into_iter().map(NodeId).collect();
-            let values = self.inner.run(feeds, &fetches, &targets)?;
-            values.iter().map(TensorValue::from_tensor).collect()
+            let (callable, values) = self.prepare_run(&feeds, &fetches, targets)?;
+            let (out, metadata) =
+                self.inner.run_callable(&callable, values, &run_options(options)?)?;
+            run_result(out, metadata)
+        })
+    }
+
+    /// [`NativeSession::run`] on a worker thread; resolves with the same result.
+    #[napi(ts_return_type = "Promise<RunResult>")]
+    pub fn run_async(
+        &self,
+        feeds: Vec<Feed>,
+        fetches: Vec<EndpointJs>,
+        targets: Vec<u32>,
+        options: Option<RunOptionsJs>,
+    ) -> napi::Result<AsyncTask<RunTask>> {
+        guard(|| {
+            let (callable, values) = self.prepare_run(&feeds, &fetches, targets)?;
+            Ok(spawn(RunTask {
+                session: Arc::clone(&self.inner),
+                callable,
+                feeds: values,
+                options: run_options(options)?,
+            }))
+        })
+    }
+
+    /// Prepares a signature once for repeated calls (TF's `make_callable`).
+    #[napi]
+    pub fn make_callable(
+        &self,
+        feeds: Vec<EndpointJs>,
+        fetches: Vec<EndpointJs>,
+        targets: Vec<u32>,
+    ) -> napi::Result<NativeCallable> {
+        guard(|| {
+            let signature = RunSignature {
+                feeds: feeds.iter().map(Endpoint::from).collect(),
+                fetches: fetches.iter().map(Endpoint::from).collect(),
+                targets: targets.into_iter().map(NodeId).collect(),
+            };
+            let callable = self.inner.prepare(signature)?;
+            Ok(NativeCallable::new(Arc::clone(&self.inner), callable))
         })
     }
 
@@ -100,6 +141,24 @@ impl NativeSession {
                 })
                 .collect())
         })
+    }
+}
+
+impl NativeSession {
+    /// The (cached) plan for this run's signature, and the feed values copied into tensors.
+    fn prepare_run(
+        &self,
+        feeds: &[Feed],
+        fetches: &[EndpointJs],
+        targets: Vec<u32>,
+    ) -> Result<(Callable, Vec<Tensor>)> {
+        let values = feeds.iter().map(|f| f.value.to_tensor()).collect::<Result<Vec<_>>>()?;
+        let signature = RunSignature {
+            feeds: feeds.iter().map(|f| Endpoint::new(NodeId(f.node), f.index)).collect(),
+            fetches: fetches.iter().map(Endpoint::from).collect(),
+            targets: targets.into_iter().map(NodeId).collect(),
+        };
+        Ok((self.inner.prepare(signature)?, values))
     }
 }
 

@@ -3,7 +3,9 @@
 //! nowhere else.
 
 pub use sessionflow_core as core;
-pub use sessionflow_exec::{Session, SessionOptions};
+pub use sessionflow_exec::{
+    Callable, NodeExecStats, RunMetadata, RunOptions, RunSignature, Session, SessionOptions,
+};
 pub use sessionflow_graph as graph;
 
 use sessionflow_alloc::CpuAllocator;

@@ -1,0 +1,102 @@
+use crate::status::guard;
+use crate::tensor_value::TensorValue;
+use napi::Task;
+use napi::bindgen_prelude::{AsyncTask, Env};
+use napi_derive::napi;
+use sessionflow::core::{Result, Status, Tensor};
+use sessionflow::{Callable, RunMetadata, RunOptions, Session};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Per-run options from JS (TF's `RunOptions`).
+#[napi(object, js_name = "RunOptions")]
+pub struct RunOptionsJs {
+    /// Fail with DeadlineExceeded when the run takes longer than this.
+    pub timeout_in_ms: Option<f64>,
+    /// Record per-node statistics (TF's FULL_TRACE).
+    pub trace: Option<bool>,
+}
+
+/// Timing of one node in one run.
+#[napi(object, js_name = "NodeStats")]
+pub struct NodeStatsJs {
+    pub node: String,
+    pub op: String,
+    pub device: String,
+    pub start_micros: f64,
+    pub duration_micros: f64,
+    pub output_bytes: f64,
+    pub thread: u32,
+}
+
+/// The values a run fetched, and its step statistics when traced.
+#[napi(object)]
+pub struct RunResult {
+    pub values: Vec<TensorValue>,
+    pub step_stats: Vec<NodeStatsJs>,
+}
+
+/// Reads JS run options.
+pub fn run_options(options: Option<RunOptionsJs>) -> Result<RunOptions> {
+    let Some(o) = options else {
+        return Ok(RunOptions::default());
+    };
+    let timeout = match o.timeout_in_ms {
+        None => None,
+        Some(ms) if ms.is_finite() && ms >= 0.0 => Some(Duration::from_secs_f64(ms / 1000.0)),
+        Some(ms) => {
+            return Err(Status::invalid_argument(format!(
+                "timeoutInMs must be a non-negative number of milliseconds, got {ms}"
+            )));
+        }
+    };
+    Ok(RunOptions { timeout, trace: o.trace.unwrap_or(false) })
+}
+
+/// Converts a finished run for JS.
+pub fn run_result(values: Vec<Tensor>, metadata: RunMetadata) -> Result<RunResult> {
+    Ok(RunResult {
+        values: values.iter().map(TensorValue::from_tensor).collect::<Result<_>>()?,
+        step_stats: metadata
+            .step_stats
+            .into_iter()
+            .map(|s| NodeStatsJs {
+                node: s.node,
+                op: s.op,
+                device: s.device,
+                start_micros: s.start_micros as f64,
+                duration_micros: s.duration_micros as f64,
+                output_bytes: s.output_bytes as f64,
+                thread: s.thread,
+            })
+            .collect(),
+    })
+}
+
+/// A run on libuv's thread pool, so the JS thread stays free while it computes. Feeds were
+/// copied into engine tensors on the JS thread; results are converted back there.
+pub struct RunTask {
+    pub session: Arc<Session>,
+    pub callable: Callable,
+    pub feeds: Vec<Tensor>,
+    pub options: RunOptions,
+}
+
+impl Task for RunTask {
+    type Output = (Vec<Tensor>, RunMetadata);
+    type JsValue = RunResult;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let feeds = std::mem::take(&mut self.feeds);
+        guard(|| self.session.run_callable(&self.callable, feeds, &self.options))
+    }
+
+    fn resolve(&mut self, _env: Env, (values, metadata): Self::Output) -> napi::Result<RunResult> {
+        guard(|| run_result(values, metadata))
+    }
+}
+
+/// Starts `task` off the JS thread.
+pub fn spawn(task: RunTask) -> AsyncTask<RunTask> {
+    AsyncTask::new(task)
+}
