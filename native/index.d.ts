@@ -9,6 +9,16 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A prepared run signature: a call feeds values positionally and does no graph work. */
+export declare class NativeCallable {
+  /** Runs with `values` in the order of the feed list given to `makeCallable`. */
+  call(values: Array<TensorValue>, options?: RunOptions | undefined | null): RunResult
+  /** [`NativeCallable::call`] on a worker thread. */
+  callAsync(values: Array<TensorValue>, options?: RunOptions | undefined | null): Promise<RunResult>
+  /** Number of values a call takes. */
+  numFeeds(): number
+}
+
 /** A graph under construction, shared with the sessions that run it. */
 export declare class NativeGraph {
   /** An empty graph. */
@@ -37,7 +47,11 @@ export declare class NativeSession {
   /** Opens a session on `graph`. */
   constructor(graph: NativeGraph, config?: SessionConfig | undefined | null)
   /** Feeds `feeds`, runs `targets` and whatever `fetches` need, and returns the fetches. */
-  run(feeds: Array<Feed>, fetches: Array<Endpoint>, targets: Array<number>): Array<TensorValue>
+  run(feeds: Array<Feed>, fetches: Array<Endpoint>, targets: Array<number>, options?: RunOptions | undefined | null): RunResult
+  /** [`NativeSession::run`] on a worker thread; resolves with the same result. */
+  runAsync(feeds: Array<Feed>, fetches: Array<Endpoint>, targets: Array<number>, options?: RunOptions | undefined | null): Promise<RunResult>
+  /** Prepares a signature once for repeated calls (TF's `make_callable`). */
+  makeCallable(feeds: Array<Endpoint>, fetches: Array<Endpoint>, targets: Array<number>): NativeCallable
   /** Closes the session. Idempotent. */
   close(): void
   /** Whether the session is closed. */
@@ -103,10 +117,35 @@ export interface NodeSpec {
   device?: string
 }
 
+/** Timing of one node in one run. */
+export interface NodeStats {
+  node: string
+  op: string
+  device: string
+  startMicros: number
+  durationMicros: number
+  outputBytes: number
+  thread: number
+}
+
 /** The static dtype and shape of one output; `shape` is absent for unknown rank. */
 export interface OutputInfo {
   dtype: string
   shape?: Array<number>
+}
+
+/** Per-run options from JS (TF's `RunOptions`). */
+export interface RunOptions {
+  /** Fail with DeadlineExceeded when the run takes longer than this. */
+  timeoutInMs?: number
+  /** Record per-node statistics (TF's FULL_TRACE). */
+  trace?: boolean
+}
+
+/** The values a run fetched, and its step statistics when traced. */
+export interface RunResult {
+  values: Array<TensorValue>
+  stepStats: Array<NodeStats>
 }
 
 /** Session settings from JS (ConfigProto's field names, camelCased). */

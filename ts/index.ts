@@ -22,6 +22,7 @@ import { dtypeConstants } from './dtype.js'
 import * as errors from './errors.js'
 import { Graph } from './graph.js'
 import { NDArray } from './ndarray.js'
+import { RunMetadata, TraceLevel } from './run_metadata.js'
 import { Operation } from './operation.js'
 import { DeviceAttributes, InteractiveSession, Session } from './session.js'
 import { Tensor } from './tensor.js'
@@ -45,6 +46,7 @@ export {
   string,
   uint8,
 } from './dtype.js'
+export type { Callable, CallOptions } from './callable.js'
 export { OpError } from './errors.js'
 export type { FeedDict, FeedValue } from './feed.js'
 export type { Fetch, FetchObject, FetchResult } from './fetch.js'
@@ -69,6 +71,7 @@ export {
   Session,
   withSession,
 } from './session.js'
+export { type NodeStats, type RunOptions, type TraceLevelName, RunMetadata, TraceLevel } from './run_metadata.js'
 export type { Shape } from './shape.js'
 export { Tensor } from './tensor.js'
 export type { Value } from './values.js'
@@ -88,6 +91,8 @@ const tf = Object.freeze({
   Session,
   InteractiveSession,
   DeviceAttributes,
+  RunMetadata,
+  TraceLevel,
   OpError: errors.OpError,
   errors,
   compat,

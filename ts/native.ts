@@ -19,8 +19,12 @@ export type {
   Endpoint,
   Feed,
   NativeGraph,
+  NativeCallable,
   NativeSession,
   NodeInfo,
+  NodeStats,
+  RunOptions,
+  RunResult,
   NodeSpec,
   TensorValue,
 } from '../native/index.js'

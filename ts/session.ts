@@ -11,9 +11,12 @@ import { InternalError, InvalidArgumentError } from './errors.js'
 import { type FeedDict, prepareFeeds } from './feed.js'
 import { type Fetch, type FetchResult, planFetches } from './fetch.js'
 import { Graph, defaultGraphStack, getDefaultGraph } from './graph.js'
-import { type NativeSession, addon, callNative } from './native.js'
+import { type Callable, callNativeAsync, makeCallable } from './callable.js'
+import { type NativeSession, type RunResult, addon, callNative } from './native.js'
 import { NDArray } from './ndarray.js'
+import { type RunMetadata, type RunOptions, fillRunMetadata, nativeRunOptions } from './run_metadata.js'
 import { scoped } from './scope.js'
+import type { Tensor } from './tensor.js'
 
 /** Session configuration (the part of TF's `ConfigProto` the engine honours). */
 export interface SessionConfig {
@@ -141,7 +144,10 @@ export class Session {
    *   Each distinct tensor is computed once.
    * @param feedDict - Values for tensors (usually placeholders), keyed by tensor or by name;
    *   converted to the tensor's dtype and checked against its static shape.
+   * @param options - `timeoutInMs` and `traceLevel` (TF's `RunOptions`).
+   * @param runMetadata - Filled with per-op statistics when `options.traceLevel` asks for them.
    * @throws InvalidArgumentError for bad fetches or feeds, or a missing feed.
+   * @throws DeadlineExceededError when the run outlasts `options.timeoutInMs`.
    * @throws CancelledError when the session is closed.
    * @example
    * ```ts
@@ -149,19 +155,91 @@ export class Session {
    * const { out } = sess.run({ out: c }, new Map([[p, [1, 2]]]))
    * ```
    */
-  run<const F extends Fetch>(fetches: F, feedDict?: FeedDict): FetchResult<F> {
+  run<const F extends Fetch>(
+    fetches: F,
+    feedDict?: FeedDict,
+    options?: RunOptions,
+    runMetadata?: RunMetadata,
+  ): FetchResult<F> {
     const plan = planFetches(this.graph, fetches)
     const feeds = prepareFeeds(this.graph, feedDict)
-    const nativeGraph = this.graph.native
-    const values = callNative(() => this.#native.run(feeds, plan.endpoints, plan.targets), nativeGraph)
-    if (values.length !== plan.endpoints.length) {
-      throw new InternalError(`The engine returned ${values.length} values for ${plan.endpoints.length} fetches`)
+    const nativeOptions = nativeRunOptions(options)
+    const result = callNative(
+      () => this.#native.run(feeds, plan.endpoints, plan.targets, nativeOptions),
+      this.graph.native,
+    )
+    fillRunMetadata(runMetadata, result)
+    return plan.build(toArrays(result, plan.endpoints.length)) as FetchResult<F>
+  }
+
+  /**
+   * {@link run} off the JS thread: the event loop stays free while the engine computes. Many
+   * runs may be in flight on one session at once; each resolves with its own values.
+   */
+  runAsync<const F extends Fetch>(
+    fetches: F,
+    feedDict?: FeedDict,
+    options?: RunOptions,
+    runMetadata?: RunMetadata,
+  ): Promise<FetchResult<F>> {
+    let started: Promise<unknown>
+    try {
+      // Feeds are converted now, so later changes to the caller's arrays do not race the run.
+      const plan = planFetches(this.graph, fetches)
+      const feeds = prepareFeeds(this.graph, feedDict)
+      const nativeOptions = nativeRunOptions(options)
+      started = callNativeAsync(
+        () => this.#native.runAsync(feeds, plan.endpoints, plan.targets, nativeOptions),
+        this.graph,
+      ).then((result) => {
+        fillRunMetadata(runMetadata, result)
+        return plan.build(toArrays(result, plan.endpoints.length))
+      })
+    } catch (error) {
+      started = Promise.reject(error)
     }
-    const arrays = values.map((v) => {
-      if (!isDType(v.dtype)) throw new InternalError(`The engine returned a tensor of unknown dtype '${v.dtype}'`)
-      return NDArray.fromBytes(v.dtype as DType, v.shape, v.data)
-    })
-    return plan.build(arrays) as FetchResult<F>
+    return started as Promise<FetchResult<F>>
+  }
+
+  /**
+   * Prepares a step once (TF's `make_callable`): the returned function takes one value per
+   * tensor of `feedList`, positionally, and returns what {@link run} would for `fetches`. A call
+   * does no graph work and no name lookups; `callable.async(...)` runs off the JS thread.
+   *
+   * @param acceptOptions - When true, a call may take a trailing `{ options, runMetadata }`.
+   * @example
+   * ```ts
+   * const square = sess.makeCallable(y, [x])
+   * square([1, 2, 3]) // NDArray [1 4 9]
+   * ```
+   */
+  makeCallable<const F extends Fetch>(
+    fetches: F,
+    feedList: readonly (Tensor | string)[] = [],
+    acceptOptions = false,
+  ): Callable<F> {
+    const plan = planFetches(this.graph, fetches)
+    const tensors = feedList.map(
+      (f) => this.graph.asGraphElement(f, { allowTensor: true, allowOperation: false }) as Tensor,
+    )
+    if (new Set(tensors).size !== tensors.length) {
+      throw new InvalidArgumentError('The feed list of a callable names a tensor more than once')
+    }
+    const endpoints = tensors.map((t) => ({ node: t.op.id, index: t.valueIndex }))
+    const native = callNative(
+      () => this.#native.makeCallable(endpoints, plan.endpoints, plan.targets),
+      this.graph.native,
+    )
+    return makeCallable(this.graph, plan, tensors, acceptOptions, native, (r) => toArrays(r, plan.endpoints.length))
+  }
+
+  /** TF's name for {@link makeCallable}. */
+  make_callable<const F extends Fetch>(
+    fetches: F,
+    feedList: readonly (Tensor | string)[] = [],
+    acceptOptions = false,
+  ): Callable<F> {
+    return this.makeCallable(fetches, feedList, acceptOptions)
   }
 
   /** Frees the session's resources. Idempotent; a later {@link run} fails with `CancelledError`. */
@@ -272,4 +350,15 @@ export function withSession<R>(fn: (session: Session) => R, options?: SessionOpt
     },
     () => fn(session),
   )
+}
+
+/** The engine's fetched values as NDArrays, checked against the number asked for. */
+function toArrays(result: RunResult, expected: number): NDArray[] {
+  if (result.values.length !== expected) {
+    throw new InternalError(`The engine returned ${result.values.length} values for ${expected} fetches`)
+  }
+  return result.values.map((v) => {
+    if (!isDType(v.dtype)) throw new InternalError(`The engine returned a tensor of unknown dtype '${v.dtype}'`)
+    return NDArray.fromBytes(v.dtype as DType, v.shape, v.data)
+  })
 }

@@ -1,4 +1,4 @@
-use crate::run_result::{RunOptionsJs, RunResult, RunTask, run_options, run_result, spawn};
+use crate::run_result::{RunOptions, RunResult, RunTask, run_options, run_result, spawn};
 use crate::status::guard;
 use crate::tensor_value::TensorValue;
 use napi::bindgen_prelude::AsyncTask;
@@ -28,7 +28,7 @@ impl NativeCallable {
     pub fn call(
         &self,
         values: Vec<TensorValue>,
-        options: Option<RunOptionsJs>,
+        options: Option<RunOptions>,
     ) -> napi::Result<RunResult> {
         guard(|| {
             let feeds = tensors(&values)?;
@@ -43,7 +43,7 @@ impl NativeCallable {
     pub fn call_async(
         &self,
         values: Vec<TensorValue>,
-        options: Option<RunOptionsJs>,
+        options: Option<RunOptions>,
     ) -> napi::Result<AsyncTask<RunTask>> {
         guard(|| {
             Ok(spawn(RunTask {

@@ -4,13 +4,13 @@ use napi::Task;
 use napi::bindgen_prelude::{AsyncTask, Env};
 use napi_derive::napi;
 use sessionflow::core::{Result, Status, Tensor};
-use sessionflow::{Callable, RunMetadata, RunOptions, Session};
+use sessionflow::{Callable, RunMetadata, RunOptions as EngineRunOptions, Session};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Per-run options from JS (TF's `RunOptions`).
-#[napi(object, js_name = "RunOptions")]
-pub struct RunOptionsJs {
+#[napi(object)]
+pub struct RunOptions {
     /// Fail with DeadlineExceeded when the run takes longer than this.
     pub timeout_in_ms: Option<f64>,
     /// Record per-node statistics (TF's FULL_TRACE).
@@ -18,8 +18,8 @@ pub struct RunOptionsJs {
 }
 
 /// Timing of one node in one run.
-#[napi(object, js_name = "NodeStats")]
-pub struct NodeStatsJs {
+#[napi(object)]
+pub struct NodeStats {
     pub node: String,
     pub op: String,
     pub device: String,
@@ -33,13 +33,13 @@ pub struct NodeStatsJs {
 #[napi(object)]
 pub struct RunResult {
     pub values: Vec<TensorValue>,
-    pub step_stats: Vec<NodeStatsJs>,
+    pub step_stats: Vec<NodeStats>,
 }
 
 /// Reads JS run options.
-pub fn run_options(options: Option<RunOptionsJs>) -> Result<RunOptions> {
+pub fn run_options(options: Option<RunOptions>) -> Result<EngineRunOptions> {
     let Some(o) = options else {
-        return Ok(RunOptions::default());
+        return Ok(EngineRunOptions::default());
     };
     let timeout = match o.timeout_in_ms {
         None => None,
@@ -50,7 +50,7 @@ pub fn run_options(options: Option<RunOptionsJs>) -> Result<RunOptions> {
             )));
         }
     };
-    Ok(RunOptions { timeout, trace: o.trace.unwrap_or(false) })
+    Ok(EngineRunOptions { timeout, trace: o.trace.unwrap_or(false) })
 }
 
 /// Converts a finished run for JS.
@@ -60,7 +60,7 @@ pub fn run_result(values: Vec<Tensor>, metadata: RunMetadata) -> Result<RunResul
         step_stats: metadata
             .step_stats
             .into_iter()
-            .map(|s| NodeStatsJs {
+            .map(|s| NodeStats {
                 node: s.node,
                 op: s.op,
                 device: s.device,
@@ -79,7 +79,7 @@ pub struct RunTask {
     pub session: Arc<Session>,
     pub callable: Callable,
     pub feeds: Vec<Tensor>,
-    pub options: RunOptions,
+    pub options: EngineRunOptions,
 }
 
 impl Task for RunTask {

@@ -1,6 +1,6 @@
 use crate::callable::NativeCallable;
 use crate::graph::{EndpointJs, NativeGraph};
-use crate::run_result::{RunOptionsJs, RunResult, RunTask, run_options, run_result, spawn};
+use crate::run_result::{RunOptions, RunResult, RunTask, run_options, run_result, spawn};
 use crate::status::guard;
 use crate::tensor_value::TensorValue;
 use napi::bindgen_prelude::AsyncTask;
@@ -59,7 +59,7 @@ impl NativeSession {
         feeds: Vec<Feed>,
         fetches: Vec<EndpointJs>,
         targets: Vec<u32>,
-        options: Option<RunOptionsJs>,
+        options: Option<RunOptions>,
     ) -> napi::Result<RunResult> {
         guard(|| {
             let (callable, values) = self.prepare_run(&feeds, &fetches, targets)?;
@@ -76,7 +76,7 @@ impl NativeSession {
         feeds: Vec<Feed>,
         fetches: Vec<EndpointJs>,
         targets: Vec<u32>,
-        options: Option<RunOptionsJs>,
+        options: Option<RunOptions>,
     ) -> napi::Result<AsyncTask<RunTask>> {
         guard(|| {
             let (callable, values) = self.prepare_run(&feeds, &fetches, targets)?;
