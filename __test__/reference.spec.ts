@@ -136,3 +136,41 @@ test.serial('nested default sessions: the innermost wins and the outer one comes
   outer.close()
   inner.close()
 })
+
+test('the default session follows async context: kept across awaits, never shared by concurrent scopes', async (t) => {
+  const g = new tf.Graph()
+  const [one, two] = [new tf.Session('', g), new tf.Session('', g)]
+  const c = g.asDefault(() => tf.constant(3))
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
+  const seen = await Promise.all(
+    [one, two].map((sess) =>
+      sess.asDefault(async () => {
+        const before = tf.getDefaultSession()
+        await tick()
+        const after = tf.getDefaultSession()
+        await tick()
+        return [before === sess, after === sess, c.eval().item()]
+      }),
+    ),
+  )
+  t.deepEqual(seen, [
+    [true, true, 3],
+    [true, true, 3],
+  ])
+  t.is(tf.getDefaultSession(), null)
+  one.close()
+  two.close()
+})
+
+test('the default graph follows async context too', async (t) => {
+  const [g1, g2] = [new tf.Graph(), new tf.Graph()]
+  const names = await Promise.all(
+    [g1, g2].map((g, i) =>
+      g.asDefault(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5 * (2 - i)))
+        return tf.getDefaultGraph() === g
+      }),
+    ),
+  )
+  t.deepEqual(names, [true, true])
+})

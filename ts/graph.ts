@@ -10,7 +10,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from './
 import { type AttrValue, type NativeGraph, type NodeInfo, addon, callNative } from './native.js'
 import { type DeviceScope, GraphContext } from './graph_context.js'
 import { Operation } from './operation.js'
-import { DefaultStack, scoped } from './scope.js'
+import { DefaultStack } from './scope.js'
 import { shapeFromNative } from './shape.js'
 import type { Tensor } from './tensor.js'
 
@@ -53,11 +53,7 @@ export class Graph {
    * when `fn` returns a promise, once it settles.
    */
   asDefault<R>(fn: (graph: this) => R): R {
-    return scoped(
-      () => defaultGraphStack.push(this),
-      () => defaultGraphStack.remove(this),
-      () => fn(this),
-    )
+    return defaultGraphStack.runWith(this, () => fn(this))
   }
 
   /** TF's name for {@link Graph.asDefault}. */

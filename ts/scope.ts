@@ -5,29 +5,40 @@
  * @packageDocumentation
  */
 
-/** A stack of defaults (default graphs, default sessions); the top one is current. */
+import { AsyncLocalStorage } from 'node:async_hooks'
+
+/**
+ * A stack of defaults (default graphs, default sessions); the top one is current. Scoped entries
+ * ({@link DefaultStack.runWith}) follow the async context, as Python's thread-local defaults
+ * follow a thread: inside `await x.asDefault(async () => …)` the default stays `x` across awaits,
+ * and concurrent async scopes never see each other's. Entries pushed outside any scope (an
+ * `InteractiveSession`) are process-wide and lie beneath the scoped ones.
+ */
 export class DefaultStack<T> {
-  readonly #items: T[] = []
+  readonly #global: T[] = []
+  readonly #scoped = new AsyncLocalStorage<readonly T[]>()
 
-  /** The current default, or `undefined` when the stack is empty. */
+  /** The current default, or `undefined` when there is none. */
   get top(): T | undefined {
-    return this.#items[this.#items.length - 1]
+    const scoped = this.#scoped.getStore()
+    if (scoped !== undefined && scoped.length > 0) return scoped[scoped.length - 1]
+    return this.#global[this.#global.length - 1]
   }
 
-  /** Makes `item` the current default. */
+  /** Runs `body` (and whatever it awaits) with `item` as the current default. */
+  runWith<R>(item: T, body: () => R): R {
+    return this.#scoped.run([...(this.#scoped.getStore() ?? []), item], body)
+  }
+
+  /** Makes `item` the process-wide default until {@link DefaultStack.remove}d. */
   push(item: T): void {
-    this.#items.push(item)
+    this.#global.push(item)
   }
 
-  /** Removes the most recent entry of `item`, wherever it is (no-op when absent). */
+  /** Removes the most recent process-wide entry of `item` (no-op when absent). */
   remove(item: T): void {
-    const index = this.#items.lastIndexOf(item)
-    if (index >= 0) this.#items.splice(index, 1)
-  }
-
-  /** Whether `item` is on the stack. */
-  includes(item: T): boolean {
-    return this.#items.includes(item)
+    const index = this.#global.lastIndexOf(item)
+    if (index >= 0) this.#global.splice(index, 1)
   }
 }
 

@@ -264,11 +264,7 @@ export class Session {
    * open. When `fn` returns a promise, the scope ends once it settles.
    */
   asDefault<R>(fn: (session: this) => R): R {
-    return scoped(
-      () => defaultSessionStack.push(this),
-      () => defaultSessionStack.remove(this),
-      () => fn(this),
-    )
+    return defaultSessionStack.runWith(this, () => fn(this))
   }
 
   /** TF's name for {@link asDefault}. */
@@ -339,16 +335,9 @@ export class InteractiveSession extends Session {
 export function withSession<R>(fn: (session: Session) => R, options?: SessionOptions): R {
   const session = new Session(options ?? {})
   return scoped(
-    () => {
-      defaultGraphStack.push(session.graph)
-      defaultSessionStack.push(session)
-    },
-    () => {
-      defaultSessionStack.remove(session)
-      defaultGraphStack.remove(session.graph)
-      session.close()
-    },
-    () => fn(session),
+    () => {},
+    () => session.close(),
+    () => defaultGraphStack.runWith(session.graph, () => defaultSessionStack.runWith(session, () => fn(session))),
   )
 }
 
