@@ -174,3 +174,37 @@ test('the default graph follows async context too', async (t) => {
   )
   t.deepEqual(names, [true, true])
 })
+
+test('`using` closes a session and ends an asDefault() scope at the end of the block', (t) => {
+  const g = new tf.Graph()
+  const c = g.asDefault(() => tf.constant(4))
+  let outer: InstanceType<typeof tf.Session> | undefined
+  {
+    using sess = new tf.Session('', g)
+    outer = sess
+    {
+      using _scope = sess.asDefault()
+      t.is(tf.getDefaultSession(), sess)
+      t.is(c.eval().item(), 4)
+    }
+    t.is(tf.getDefaultSession(), null)
+    t.false(sess.closed)
+  }
+  t.true(outer?.closed)
+})
+
+test.serial('a second open InteractiveSession warns as TensorFlow does', async (t) => {
+  const warnings: string[] = []
+  const listen = (w: Error) => warnings.push(w.message)
+  process.on('warning', listen)
+  const first = new tf.InteractiveSession('', new tf.Graph())
+  const second = new tf.InteractiveSession('', new tf.Graph())
+  await new Promise((resolve) => setImmediate(resolve))
+  second.close()
+  first.close()
+  const third = new tf.InteractiveSession('', new tf.Graph())
+  third.close()
+  await new Promise((resolve) => setImmediate(resolve))
+  process.off('warning', listen)
+  t.is(warnings.filter((w) => w.startsWith('An interactive session is already active')).length, 1)
+})

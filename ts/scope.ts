@@ -30,6 +30,16 @@ export class DefaultStack<T> {
     return this.#scoped.run([...(this.#scoped.getStore() ?? []), item], body)
   }
 
+  /**
+   * Makes `item` the current default for the rest of the current async context (the `using`
+   * form of a scope); disposing the result restores the previous default.
+   */
+  enter(item: T): Disposable {
+    const previous = this.#scoped.getStore()
+    this.#scoped.enterWith([...(previous ?? []), item])
+    return { [Symbol.dispose]: () => this.#scoped.enterWith(previous ?? []) }
+  }
+
   /** Makes `item` the process-wide default until {@link DefaultStack.remove}d. */
   push(item: T): void {
     this.#global.push(item)

@@ -259,19 +259,37 @@ export class Session {
   }
 
   /**
-   * Makes this session the default session while `fn` runs (TF's `with sess.as_default():`), so
-   * that `tensor.eval()` and `operation.run()` use it; returns `fn`'s result. The session stays
-   * open. When `fn` returns a promise, the scope ends once it settles.
+   * Makes this session the default session (TF's `with sess.as_default():`), so that
+   * `tensor.eval()` and `operation.run()` use it. The session stays open.
+   *
+   * - `sess.asDefault(fn)` runs `fn` with this default and returns its result; when `fn` returns
+   *   a promise, the default holds across its awaits until it settles.
+   * - `using _ = sess.asDefault()` makes it the default until the end of the enclosing block.
+   *
+   * Either way the default follows the async context: concurrent scopes never see each other's.
    */
-  asDefault<R>(fn: (session: this) => R): R {
+  asDefault(): Disposable
+  asDefault<R>(fn: (session: this) => R): R
+  asDefault<R>(fn?: (session: this) => R): R | Disposable {
+    if (fn === undefined) return defaultSessionStack.enter(this)
     return defaultSessionStack.runWith(this, () => fn(this))
   }
 
   /** TF's name for {@link asDefault}. */
-  as_default<R>(fn: (session: this) => R): R {
-    return this.asDefault(fn)
+  as_default(): Disposable
+  as_default<R>(fn: (session: this) => R): R
+  as_default<R>(fn?: (session: this) => R): R | Disposable {
+    return fn === undefined ? this.asDefault() : this.asDefault(fn)
+  }
+
+  /** Closes the session at the end of a `using` block (`using sess = new tf.Session()`). */
+  [Symbol.dispose](): void {
+    this.close()
   }
 }
+
+/** Interactive sessions constructed and not yet closed (for TF's warning). */
+let openInteractiveSessions = 0
 
 /**
  * A session that makes itself the default session (and its graph the default graph) on
@@ -301,6 +319,15 @@ export class InteractiveSession extends Session {
    */
   constructor(targetOrOptions?: string | SessionOptions, graph?: Graph | null, config?: SessionConfig | null) {
     super(targetOrOptions, graph, config)
+    if (openInteractiveSessions > 0) {
+      // TensorFlow's warning, word for word in substance.
+      process.emitWarning(
+        'An interactive session is already active. This can cause out-of-memory errors in some cases. ' +
+          'You must explicitly call `InteractiveSession.close()` to release resources held by the other session(s).',
+        { code: 'SESSIONFLOW_INTERACTIVE_SESSION_OPEN' },
+      )
+    }
+    openInteractiveSessions++
     defaultSessionStack.push(this)
     defaultGraphStack.push(this.graph)
     this.#installed = true
@@ -310,6 +337,7 @@ export class InteractiveSession extends Session {
   override close(): void {
     if (this.#installed) {
       this.#installed = false
+      openInteractiveSessions--
       defaultSessionStack.remove(this)
       defaultGraphStack.remove(this.graph)
     }
