@@ -267,3 +267,34 @@ test('tf.compat.v1 has the same classes as tf', (t) => {
   t.is(tf.compat.v1.float32, 'float32')
   t.true(new tf.compat.v1.Session('', new tf.Graph()) instanceof tf.Session)
 })
+
+test('partial runs: TF semantics of partial_run_setup / partial_run', (t) => {
+  inGraph((sess) => {
+    const a = tf.placeholder('float32', [], 'a')
+    const b = tf.placeholder('float32', [], 'b')
+    const c = tf.placeholder('float32', [], 'c')
+    const r1 = tf.add(a, b, 'r1')
+    const r2 = tf.mul(r1, c, 'r2')
+    const h = sess.partialRunSetup([r1, r2], [a, b, c])
+    const v1 = sess.partialRun(
+      h,
+      r1,
+      new Map([
+        [a, 1],
+        [b, 2],
+      ]),
+    )
+    t.is(v1.item(), 3)
+    const again = t.throws(() => sess.partialRun(h, r2, new Map([[a, 5]])))
+    t.true(again instanceof tf.errors.InvalidArgumentError)
+    t.regex(again?.message ?? '', /a:0 has already been fed/)
+    const undeclared = t.throws(() => sess.partial_run(h, tf.identity(a)))
+    t.true(undeclared instanceof tf.errors.InvalidArgumentError)
+    const early = t.throws(() => sess.partialRun(h, r2))
+    t.regex(early?.message ?? '', /c:0, which has not been fed/)
+    t.is(sess.partialRun(h, r2, { 'c:0': 17 }).item(), 51)
+    t.throws(() => sess.partialRun(h, r1), { instanceOf: tf.errors.InvalidArgumentError })
+    const h2 = sess.partial_run_setup({ out: r2 }, ['a:0', 'b:0', 'c:0'])
+    t.is(sess.partialRun(h2, { out: r2 }, { 'a:0': 2, 'b:0': 2, 'c:0': 0.5 }).out.item(), 2)
+  })
+})

@@ -50,6 +50,10 @@ export declare class NativeSession {
   run(feeds: Array<Feed>, fetches: Array<Endpoint>, targets: Array<number>, options?: RunOptions | undefined | null): RunResult
   /** [`NativeSession::run`] on a worker thread; resolves with the same result. */
   runAsync(feeds: Array<Feed>, fetches: Array<Endpoint>, targets: Array<number>, options?: RunOptions | undefined | null): Promise<RunResult>
+  /** Declares a partial run: every feed and fetch its steps will use, and its targets. */
+  partialRunSetup(feeds: Array<Endpoint>, fetches: Array<Endpoint>, targets: Array<number>): string
+  /** One step of a partial run. */
+  partialRun(handle: string, feeds: Array<Feed>, fetches: Array<Endpoint>, targets: Array<number>, options?: RunOptions | undefined | null): Array<TensorValue>
   /** Prepares a signature once for repeated calls (TF's `make_callable`). */
   makeCallable(feeds: Array<Endpoint>, fetches: Array<Endpoint>, targets: Array<number>): NativeCallable
   /** Closes the session. Idempotent. */

@@ -242,6 +242,61 @@ export class Session {
     return this.makeCallable(fetches, feedList, acceptOptions)
   }
 
+  /**
+   * Declares a partial run (TF's `partial_run_setup`): every tensor or operation its steps will
+   * fetch and every tensor they will feed. Returns the handle {@link partialRun} takes.
+   *
+   * @example
+   * ```ts
+   * const h = sess.partialRunSetup([r1, r2], [a, b, c])
+   * const v1 = sess.partialRun(h, r1, new Map([[a, 1], [b, 2]]))
+   * const v2 = sess.partialRun(h, r2, new Map([[c, v1]])) // reuses r1's value
+   * ```
+   */
+  partialRunSetup(fetches: Fetch, feeds: readonly (Tensor | string)[] = []): string {
+    const plan = planFetches(this.graph, fetches)
+    const endpoints = feeds.map((f) => {
+      const t = this.graph.asGraphElement(f, { allowTensor: true, allowOperation: false }) as Tensor
+      return { node: t.op.id, index: t.valueIndex }
+    })
+    return callNative(() => this.#native.partialRunSetup(endpoints, plan.endpoints, plan.targets), this.graph.native)
+  }
+
+  /** TF's name for {@link partialRunSetup}. */
+  partial_run_setup(fetches: Fetch, feeds: readonly (Tensor | string)[] = []): string {
+    return this.partialRunSetup(fetches, feeds)
+  }
+
+  /**
+   * One step of a partial run (TF's `partial_run`): feeds `feedDict`, computes what `fetches`
+   * need that earlier steps did not, and returns them in the structure of `fetches`. Each
+   * declared feed is fed once and each declared fetch fetched once; the run ends when every fetch
+   * has been fetched.
+   *
+   * @throws InvalidArgumentError for a feed or fetch not declared, fed or fetched twice, or a
+   *   fetch that needs a feed not yet given.
+   */
+  partialRun<const F extends Fetch>(
+    handle: string,
+    fetches: F,
+    feedDict?: FeedDict,
+    options?: RunOptions,
+  ): FetchResult<F> {
+    const plan = planFetches(this.graph, fetches)
+    const feeds = prepareFeeds(this.graph, feedDict)
+    const nativeOptions = nativeRunOptions(options)
+    const values = callNative(
+      () => this.#native.partialRun(handle, feeds, plan.endpoints, plan.targets, nativeOptions),
+      this.graph.native,
+    )
+    return plan.build(toArrays({ values, stepStats: [] }, plan.endpoints.length)) as FetchResult<F>
+  }
+
+  /** TF's name for {@link partialRun}. */
+  partial_run<const F extends Fetch>(handle: string, fetches: F, feedDict?: FeedDict): FetchResult<F> {
+    return this.partialRun(handle, fetches, feedDict)
+  }
+
   /** Frees the session's resources. Idempotent; a later {@link run} fails with `CancelledError`. */
   close(): void {
     callNative(() => this.#native.close(), this.graph.native)

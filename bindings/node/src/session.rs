@@ -89,6 +89,51 @@ impl NativeSession {
         })
     }
 
+    /// Declares a partial run: every feed and fetch its steps will use, and its targets.
+    #[napi]
+    pub fn partial_run_setup(
+        &self,
+        feeds: Vec<EndpointJs>,
+        fetches: Vec<EndpointJs>,
+        targets: Vec<u32>,
+    ) -> napi::Result<String> {
+        guard(|| {
+            self.inner.partial_run_setup(RunSignature {
+                feeds: feeds.iter().map(Endpoint::from).collect(),
+                fetches: fetches.iter().map(Endpoint::from).collect(),
+                targets: targets.into_iter().map(NodeId).collect(),
+            })
+        })
+    }
+
+    /// One step of a partial run.
+    #[napi]
+    pub fn partial_run(
+        &self,
+        handle: String,
+        feeds: Vec<Feed>,
+        fetches: Vec<EndpointJs>,
+        targets: Vec<u32>,
+        options: Option<RunOptions>,
+    ) -> napi::Result<Vec<TensorValue>> {
+        guard(|| {
+            let feeds = feeds
+                .iter()
+                .map(|f| Ok((Endpoint::new(NodeId(f.node), f.index), f.value.to_tensor()?)))
+                .collect::<Result<Vec<_>>>()?;
+            let fetches: Vec<Endpoint> = fetches.iter().map(Endpoint::from).collect();
+            let targets: Vec<NodeId> = targets.into_iter().map(NodeId).collect();
+            let values = self.inner.partial_run(
+                &handle,
+                feeds,
+                &fetches,
+                &targets,
+                &run_options(options)?,
+            )?;
+            values.iter().map(TensorValue::from_tensor).collect()
+        })
+    }
+
     /// Prepares a signature once for repeated calls (TF's `make_callable`).
     #[napi]
     pub fn make_callable(

@@ -31,6 +31,41 @@ struct Slot {
     reads_left: u32,
 }
 
+/// The values of one run of a plan, by slot. A partial run keeps one across its calls.
+pub(crate) struct Values {
+    slots: Vec<Mutex<Slot>>,
+}
+
+impl Values {
+    /// Empty slots for `plan`, each expecting its planned number of reads.
+    pub fn new(plan: &Plan) -> Values {
+        let slots = plan
+            .reads
+            .iter()
+            .map(|&reads_left| Mutex::new(Slot { value: None, reads_left }))
+            .collect();
+        Values { slots }
+    }
+
+    /// Keeps `tensor` in `slot` if anything will read it; otherwise it is dropped (freed) now.
+    pub fn store(&self, slot: usize, tensor: Tensor) {
+        let mut s = self.slots[slot].lock().unwrap_or_else(PoisonError::into_inner);
+        if s.reads_left > 0 {
+            s.value = Some(tensor);
+        }
+    }
+
+    /// Reads a slot, moving the value out on its last read so its buffer can be freed.
+    pub fn read(&self, slot: usize) -> Result<Tensor> {
+        let mut s = self.slots[slot].lock().unwrap_or_else(PoisonError::into_inner);
+        s.reads_left = s.reads_left.saturating_sub(1);
+        let value = if s.reads_left == 0 { s.value.take() } else { s.value.clone() };
+        value.ok_or_else(|| {
+            Status::internal(format!("value slot {slot} read before it was written"))
+        })
+    }
+}
+
 /// The mutable state of one run of a plan. Steps start when their last predecessor finishes;
 /// a finishing step continues inline with one newly ready successor and hands the others to
 /// the pool, so chains cost no scheduling and independent branches run in parallel.
@@ -38,7 +73,7 @@ struct Run<'a> {
     plan: &'a Plan,
     devices: &'a [Arc<dyn Device>],
     intra_op_pool: Option<&'a ThreadPool>,
-    slots: Vec<Mutex<Slot>>,
+    values: &'a Values,
     pending: Vec<AtomicU32>,
     error: Mutex<Option<Status>>,
     failed: AtomicBool,
@@ -56,25 +91,11 @@ pub(crate) fn execute(
     devices: &[Arc<dyn Device>],
     options: &ExecOptions<'_>,
 ) -> Result<(Vec<Tensor>, Vec<NodeExecStats>)> {
-    let slots =
-        plan.reads.iter().map(|&reads_left| Mutex::new(Slot { value: None, reads_left })).collect();
-    let pending = plan.steps.iter().map(|s| AtomicU32::new(s.predecessors)).collect();
-    let started = Instant::now();
-    let run = Run {
-        plan,
-        devices,
-        intra_op_pool: options.intra_op_pool,
-        slots,
-        pending,
-        error: Mutex::new(None),
-        failed: AtomicBool::new(false),
-        started,
-        deadline: options.timeout.map(|t| (started + t, t)),
-        stats: options.trace.then(|| Mutex::new(Vec::with_capacity(plan.steps.len()))),
-    };
+    let values = Values::new(plan);
     for (&slot, tensor) in plan.feed_slots.iter().zip(feeds) {
-        run.store(slot, tensor);
+        values.store(slot, tensor);
     }
+    let run = Run::new(plan, devices, options, &values);
     match options.inter_op {
         InterOp::Inline => run.run_inline(),
         // In-place scopes start on the calling thread, so a run with no parallel branches
@@ -82,15 +103,61 @@ pub(crate) fn execute(
         InterOp::Pool(pool) => pool.in_place_scope(|scope| run.start(scope)),
         InterOp::Global => rayon::in_place_scope(|scope| run.start(scope)),
     }
-    if let Some(error) = run.error.lock().unwrap_or_else(PoisonError::into_inner).take() {
-        return Err(error);
+    let stats = run.finish()?;
+    let fetched = plan.fetch_slots.iter().map(|&slot| values.read(slot)).collect::<Result<_>>()?;
+    Ok((fetched, stats))
+}
+
+/// Runs the given steps of `plan` in order on the calling thread, against `values` kept by the
+/// caller (a partial run); the steps' inputs must already be in `values`.
+pub(crate) fn execute_steps(
+    plan: &Plan,
+    steps: &[usize],
+    values: &Values,
+    devices: &[Arc<dyn Device>],
+    options: &ExecOptions<'_>,
+) -> Result<Vec<NodeExecStats>> {
+    let run = Run::new(plan, devices, options, values);
+    for &step in steps {
+        if let Err(e) = run.run_step(step) {
+            run.fail(e);
+            break;
+        }
     }
-    let values = plan.fetch_slots.iter().map(|&slot| run.read(slot)).collect::<Result<_>>()?;
-    let stats = run.stats.map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner));
-    Ok((values, stats.unwrap_or_default()))
+    run.finish()
 }
 
 impl<'a> Run<'a> {
+    fn new(
+        plan: &'a Plan,
+        devices: &'a [Arc<dyn Device>],
+        options: &ExecOptions<'a>,
+        values: &'a Values,
+    ) -> Self {
+        let started = Instant::now();
+        Run {
+            plan,
+            devices,
+            intra_op_pool: options.intra_op_pool,
+            values,
+            pending: plan.steps.iter().map(|s| AtomicU32::new(s.predecessors)).collect(),
+            error: Mutex::new(None),
+            failed: AtomicBool::new(false),
+            started,
+            deadline: options.timeout.map(|t| (started + t, t)),
+            stats: options.trace.then(|| Mutex::new(Vec::with_capacity(plan.steps.len()))),
+        }
+    }
+
+    /// The first error, if a step failed; else the statistics collected.
+    fn finish(self) -> Result<Vec<NodeExecStats>> {
+        if let Some(error) = self.error.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            return Err(error);
+        }
+        let stats = self.stats.map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner));
+        Ok(stats.unwrap_or_default())
+    }
+
     fn run_inline(&self) {
         let mut ready: Vec<usize> = self.plan.roots.iter().rev().copied().collect();
         while let Some(step) = ready.pop() {
@@ -154,7 +221,8 @@ impl<'a> Run<'a> {
             ))));
         }
         let start = self.stats.as_ref().map(|_| Instant::now());
-        let inputs = step.inputs.iter().map(|&slot| self.read(slot)).collect::<Result<Vec<_>>>()?;
+        let inputs =
+            step.inputs.iter().map(|&slot| self.values.read(slot)).collect::<Result<Vec<_>>>()?;
         let allocator = self.devices[step.device].allocator();
         let mut ctx = KernelContext::new(inputs, step.outputs.len(), allocator);
         let computed = match self.intra_op_pool {
@@ -176,7 +244,7 @@ impl<'a> Run<'a> {
                 ))));
             }
             if let Some(slot) = *slot {
-                self.store(slot, tensor);
+                self.values.store(slot, tensor);
             }
         }
         Ok(())
@@ -200,24 +268,6 @@ impl<'a> Run<'a> {
             thread: thread_number(),
         };
         stats.lock().unwrap_or_else(PoisonError::into_inner).push(entry);
-    }
-
-    /// Keeps `tensor` in `slot` if anything will read it; otherwise it is dropped (freed) now.
-    fn store(&self, slot: usize, tensor: Tensor) {
-        let mut s = self.slots[slot].lock().unwrap_or_else(PoisonError::into_inner);
-        if s.reads_left > 0 {
-            s.value = Some(tensor);
-        }
-    }
-
-    /// Reads a slot, moving the value out on its last read so its buffer can be freed.
-    fn read(&self, slot: usize) -> Result<Tensor> {
-        let mut s = self.slots[slot].lock().unwrap_or_else(PoisonError::into_inner);
-        s.reads_left = s.reads_left.saturating_sub(1);
-        let value = if s.reads_left == 0 { s.value.take() } else { s.value.clone() };
-        value.ok_or_else(|| {
-            Status::internal(format!("value slot {slot} read before it was written"))
-        })
     }
 
     /// Records the first error and stops further steps from starting.

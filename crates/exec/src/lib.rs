@@ -3,6 +3,7 @@
 //! built, buffers' last uses counted — and the [`Executor`](executor) then runs the cached plan.
 
 mod executor;
+mod partial_run;
 mod plan;
 mod run_options;
 mod session;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 /// One node to execute: its kernel, where its inputs and outputs live, and who waits for it.
 pub(crate) struct Step {
+    pub node: NodeId,
     pub node_name: String,
     pub op: &'static str,
     pub kernel: Arc<dyn OpKernel>,
@@ -119,6 +120,7 @@ impl Plan {
             edges.extend(predecessors.iter().map(|&p| (p, index)));
             let device = 0;
             steps.push(Step {
+                node: id,
                 node_name: node.name.clone(),
                 op: node.op(),
                 kernel: kernels.kernel(node, devices[device].as_ref())?,
@@ -153,7 +155,13 @@ impl Plan {
                 self.feeds.len()
             )));
         }
-        for (spec, value) in self.feeds.iter().zip(values) {
+        let all: Vec<usize> = (0..values.len()).collect();
+        self.check_feeds_subset(&all, values)
+    }
+
+    /// Checks `values` against the feeds at `indices` (a partial run feeds a few at a time).
+    pub fn check_feeds_subset(&self, indices: &[usize], values: &[Tensor]) -> Result<()> {
+        for (spec, value) in indices.iter().map(|&i| &self.feeds[i]).zip(values) {
             if value.dtype() != spec.dtype {
                 return Err(Status::invalid_argument(format!(
                     "Cannot feed value of dtype {} for Tensor '{}', which has dtype {}",

@@ -1,4 +1,5 @@
 use crate::executor::{ExecOptions, InterOp, execute};
+use crate::partial_run::PartialRun;
 use crate::plan::{KernelSource, Plan, build_kernel};
 use crate::run_options::{RunMetadata, RunOptions};
 use sessionflow_core::{Device, KernelRegistry, OpKernel, Result, Status, Tensor};
@@ -55,6 +56,9 @@ pub struct Session {
     /// A dedicated pool when the options ask for more than one thread.
     inter_op_pool: Option<rayon::ThreadPool>,
     inline: bool,
+    /// Partial runs in progress, by handle.
+    partial_runs: Mutex<HashMap<String, Arc<Mutex<PartialRun>>>>,
+    next_partial_run: AtomicU64,
     /// Kernels of stateful nodes, shared by every plan so their state persists across runs.
     stateful_kernels: Mutex<HashMap<NodeId, Arc<dyn OpKernel>>>,
     closed: AtomicBool,
@@ -89,6 +93,8 @@ impl Session {
             intra_op_pool,
             inter_op_pool,
             inline: options.inter_op_threads == 1,
+            partial_runs: Mutex::new(HashMap::new()),
+            next_partial_run: AtomicU64::new(1),
             stateful_kernels: Mutex::new(HashMap::new()),
             closed: AtomicBool::new(false),
         })
@@ -165,6 +171,64 @@ impl Session {
         Ok((values, RunMetadata { step_stats }))
     }
 
+    /// Declares a partial run (TF's `partial_run_setup`): every feed and fetch its steps will
+    /// use, and the targets it may run. Returns the handle that [`Session::partial_run`] takes.
+    pub fn partial_run_setup(&self, signature: RunSignature) -> Result<String> {
+        let callable = self.prepare(signature.clone())?;
+        let fetch_names = {
+            let graph = self.graph.read().unwrap_or_else(PoisonError::into_inner);
+            signature.fetches.iter().map(|&e| endpoint_name(&graph, e)).collect()
+        };
+        let run = PartialRun::new(callable.plan, &signature.feeds, &signature.fetches, fetch_names);
+        let handle = format!("prun-{}", self.next_partial_run.fetch_add(1, Ordering::Relaxed));
+        self.partial_runs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(handle.clone(), Arc::new(Mutex::new(run)));
+        Ok(handle)
+    }
+
+    /// One step of a partial run (TF's `partial_run`): each declared feed is fed exactly once,
+    /// each declared fetch fetched exactly once, and values computed earlier are reused. The
+    /// run ends (its handle becomes invalid) once every fetch has been fetched, or on an error.
+    pub fn partial_run(
+        &self,
+        handle: &str,
+        feeds: Vec<(Endpoint, Tensor)>,
+        fetches: &[Endpoint],
+        targets: &[NodeId],
+        options: &RunOptions,
+    ) -> Result<Vec<Tensor>> {
+        self.check_open()?;
+        let run = self
+            .partial_runs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(handle)
+            .cloned()
+            .ok_or_else(|| {
+                Status::invalid_argument(format!(
+                    "No partial run with handle '{handle}': call partialRunSetup first (a partial run ends once all its fetches are fetched)"
+                ))
+            })?;
+        let mut state = run.lock().unwrap_or_else(PoisonError::into_inner);
+        let exec = ExecOptions {
+            inter_op: InterOp::Inline,
+            intra_op_pool: self.intra_op_pool.as_ref(),
+            timeout: options.timeout,
+            trace: false,
+        };
+        let name_of = |e: Endpoint| {
+            let graph = self.graph.read().unwrap_or_else(PoisonError::into_inner);
+            endpoint_name(&graph, e)
+        };
+        let result = state.step(feeds, fetches, targets, &self.devices, &exec, &name_of);
+        if state.is_over() {
+            self.partial_runs.lock().unwrap_or_else(PoisonError::into_inner).remove(handle);
+        }
+        result
+    }
+
     /// Closes the session; later runs fail with Cancelled. Idempotent.
     pub fn close(&self) {
         if !self.closed.swap(true, Ordering::AcqRel) {
@@ -224,6 +288,14 @@ impl KernelSource for Session {
         let kernel = build_kernel(node, device, &self.registry)?;
         cache.insert(node.id, Arc::clone(&kernel));
         Ok(kernel)
+    }
+}
+
+/// `node:index`, or a placeholder when the endpoint is not in the graph.
+fn endpoint_name(graph: &Graph, e: Endpoint) -> String {
+    match graph.node(e.node) {
+        Ok(node) => format!("{}:{}", node.name, e.index),
+        Err(_) => format!("<node {}>:{}", e.node.0, e.index),
     }
 }
 

@@ -400,3 +400,41 @@ fn tracing_records_every_executed_node() {
         .unwrap();
     assert!(quiet.step_stats.is_empty());
 }
+
+#[test]
+fn partial_runs_feed_and_fetch_piecewise_reusing_values() {
+    // TF's own example: r1 = a + b; r2 = r1 · c, fed a, b, then c.
+    let f = fixture();
+    let a = f.placeholder("a", DType::Float32, &[]);
+    let b = f.placeholder("b", DType::Float32, &[]);
+    let c = f.placeholder("c", DType::Float32, &[]);
+    let r1 = f.op("AddV2", "r1", &[a, b]);
+    let r2 = f.op("Mul", "r2", &[r1, c]);
+    let e = |n| Endpoint::new(n, 0);
+    let sig = RunSignature {
+        feeds: vec![e(a), e(b), e(c)],
+        fetches: vec![e(r1), e(r2)],
+        targets: vec![],
+    };
+    let h = f.session.partial_run_setup(sig).unwrap();
+    let opts = RunOptions::default();
+    let feed = |n, v: f32| (e(n), f.tensor(&[], &[v]));
+
+    // r2 needs c, which has not been fed: an error that leaves the run usable.
+    let err = f.session.partial_run(&h, vec![feed(a, 1.0), feed(b, 2.0)], &[e(r2)], &[], &opts);
+    assert_eq!(err.unwrap_err().code, Code::InvalidArgument);
+    let out = f.session.partial_run(&h, vec![feed(a, 1.0), feed(b, 2.0)], &[e(r1)], &[], &opts);
+    assert_eq!(values::<f32>(&out.unwrap()[0]), [3.0]);
+    // Feeding a again, fetching r1 again, or feeding something undeclared are errors.
+    for (feeds, fetches) in
+        [(vec![feed(a, 5.0)], vec![]), (vec![], vec![e(r1)]), (vec![feed(r1, 0.0)], vec![])]
+    {
+        let err = f.session.partial_run(&h, feeds, &fetches, &[], &opts).unwrap_err();
+        assert_eq!(err.code, Code::InvalidArgument, "{err}");
+    }
+    let out = f.session.partial_run(&h, vec![feed(c, 17.0)], &[e(r2)], &[], &opts).unwrap();
+    assert_eq!(values::<f32>(&out[0]), [51.0]);
+    // Every fetch fetched: the run is over and its handle gone.
+    let err = f.session.partial_run(&h, vec![], &[], &[], &opts).unwrap_err();
+    assert!(err.message.contains("No partial run"), "{err}");
+}
