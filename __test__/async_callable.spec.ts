@@ -163,3 +163,30 @@ test('FULL_TRACE fills runMetadata.stepStats, which becomes a Chrome trace', asy
     )
   })
 })
+
+test('config.operationTimeoutInMs bounds every run that sets no timeout of its own', (t) => {
+  const g = new tf.Graph()
+  const { x, y } = g.asDefault(() => heavyChain(256, 40))
+  const feed = new Map([[x, new tf.NDArray('float32', [64, 256], new Float32Array(64 * 256).fill(1))]])
+  const sess = new tf.Session({ graph: g, config: { operationTimeoutInMs: 0.001 } })
+  t.true(t.throws(() => sess.run(y, feed)) instanceof tf.errors.DeadlineExceededError)
+  t.true(Math.abs((sess.run(y, feed, { timeoutInMs: 60_000 }).data as Float32Array)[0] - 1) < 1e-3)
+  sess.close()
+  const bad = t.throws(() => new tf.Session({ graph: g, config: { operationTimeoutInMs: -5 } }))
+  t.true(bad instanceof tf.errors.InvalidArgumentError)
+})
+
+test('closing a session while runs are in flight lets them finish or cancel cleanly', async (t) => {
+  const g = new tf.Graph()
+  const { x, y } = g.asDefault(() => heavyChain(256, 20))
+  const feed = new Map([[x, new tf.NDArray('float32', [32, 256], new Float32Array(32 * 256).fill(3))]])
+  const sess = new tf.Session('', g)
+  const runs = Array.from({ length: 4 }, () => sess.runAsync(y, feed))
+  sess.close()
+  const outcomes = await Promise.allSettled(runs)
+  for (const o of outcomes) {
+    if (o.status === 'fulfilled') t.true(Math.abs((o.value.data as Float32Array)[0] - 3) < 1e-3)
+    else t.true(o.reason instanceof tf.errors.CancelledError, String(o.reason))
+  }
+  t.true(t.throws(() => sess.run(y, feed)) instanceof tf.errors.CancelledError)
+})

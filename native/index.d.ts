@@ -156,6 +156,8 @@ export interface RunResult {
 export interface SessionConfig {
   intraOpParallelismThreads?: number
   interOpParallelismThreads?: number
+  /** Timeout of every run that sets none, in milliseconds (0 or absent: none). */
+  operationTimeoutInMs?: number
 }
 
 /**

@@ -27,6 +27,8 @@ export interface SessionConfig {
    * pool; 1: run every op on the calling thread).
    */
   interOpParallelismThreads?: number
+  /** Timeout of every run that sets none itself, in milliseconds (0 or absent: none). */
+  operationTimeoutInMs?: number
 }
 
 /** The options-object form of the {@link Session} constructor. */
@@ -116,6 +118,7 @@ export class Session {
     const nativeConfig = engineConfig && {
       intraOpParallelismThreads: engineConfig.intraOpParallelismThreads,
       interOpParallelismThreads: engineConfig.interOpParallelismThreads,
+      operationTimeoutInMs: engineConfig.operationTimeoutInMs,
     }
     this.#native = callNative(() => new (addon().NativeSession)(nativeGraph, nativeConfig), nativeGraph)
   }

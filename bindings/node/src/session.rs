@@ -9,6 +9,7 @@ use sessionflow::core::{Result, Status, Tensor};
 use sessionflow::graph::{Endpoint, NodeId};
 use sessionflow::{Callable, RunSignature, Session, SessionConfig as EngineConfig, open_session};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A value to feed for one endpoint.
 #[napi(object)]
@@ -23,6 +24,8 @@ pub struct Feed {
 pub struct SessionConfig {
     pub intra_op_parallelism_threads: Option<i64>,
     pub inter_op_parallelism_threads: Option<i64>,
+    /// Timeout of every run that sets none, in milliseconds (0 or absent: none).
+    pub operation_timeout_in_ms: Option<f64>,
 }
 
 /// A device as `listDevices()` reports it.
@@ -220,6 +223,16 @@ fn engine_config(config: Option<SessionConfig>) -> Result<EngineConfig> {
             config.inter_op_parallelism_threads,
             "interOpParallelismThreads",
         )?,
+        operation_timeout: match config.operation_timeout_in_ms {
+            None => None,
+            Some(ms) if ms == 0.0 => None,
+            Some(ms) if ms.is_finite() && ms > 0.0 => Some(Duration::from_secs_f64(ms / 1000.0)),
+            Some(ms) => {
+                return Err(Status::invalid_argument(format!(
+                    "operationTimeoutInMs must be a non-negative number of milliseconds, got {ms}"
+                )));
+            }
+        },
         ..EngineConfig::default()
     })
 }

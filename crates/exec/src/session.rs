@@ -17,6 +17,8 @@ pub struct SessionOptions {
     /// Threads running independent nodes of one step concurrently: 0 shares the process-wide
     /// pool, 1 runs every node on the calling thread, n > 1 gives the session its own pool.
     pub inter_op_threads: usize,
+    /// The timeout of every run that sets none itself (TF's `operation_timeout_in_ms`).
+    pub default_timeout: Option<std::time::Duration>,
 }
 
 /// What a run asks for; plans are cached under it.
@@ -56,6 +58,7 @@ pub struct Session {
     /// A dedicated pool when the options ask for more than one thread.
     inter_op_pool: Option<rayon::ThreadPool>,
     inline: bool,
+    default_timeout: Option<std::time::Duration>,
     /// Partial runs in progress, by handle.
     partial_runs: Mutex<HashMap<String, Arc<Mutex<PartialRun>>>>,
     next_partial_run: AtomicU64,
@@ -93,6 +96,7 @@ impl Session {
             intra_op_pool,
             inter_op_pool,
             inline: options.inter_op_threads == 1,
+            default_timeout: options.default_timeout,
             partial_runs: Mutex::new(HashMap::new()),
             next_partial_run: AtomicU64::new(1),
             stateful_kernels: Mutex::new(HashMap::new()),
@@ -164,7 +168,7 @@ impl Session {
         let exec = ExecOptions {
             inter_op,
             intra_op_pool: self.intra_op_pool.as_ref(),
-            timeout: options.timeout,
+            timeout: options.timeout.or(self.default_timeout),
             trace: options.trace,
         };
         let (values, step_stats) = execute(plan, feeds, &self.devices, &exec)?;
@@ -215,7 +219,7 @@ impl Session {
         let exec = ExecOptions {
             inter_op: InterOp::Inline,
             intra_op_pool: self.intra_op_pool.as_ref(),
-            timeout: options.timeout,
+            timeout: options.timeout.or(self.default_timeout),
             trace: false,
         };
         let name_of = |e: Endpoint| {

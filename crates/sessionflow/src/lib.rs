@@ -22,6 +22,8 @@ pub struct SessionConfig {
     /// Threads running independent nodes concurrently: 0 shares the process-wide pool, 1 runs
     /// on the calling thread.
     pub inter_op_threads: usize,
+    /// Timeout of runs that set none (TF's `operation_timeout_in_ms`).
+    pub operation_timeout: Option<std::time::Duration>,
     /// Most bytes the CPU device may hold at once; `None` means physical memory.
     pub cpu_memory_limit: Option<u64>,
 }
@@ -55,6 +57,7 @@ pub fn open_session(graph: Arc<RwLock<Graph>>, config: &SessionConfig) -> Result
     let options = SessionOptions {
         intra_op_threads: config.intra_op_threads,
         inter_op_threads: config.inter_op_threads,
+        default_timeout: config.operation_timeout,
     };
     Session::new(graph, local_devices(config), Arc::clone(kernel_registry()), &options)
 }
