@@ -225,7 +225,7 @@ fn engine_config(config: Option<SessionConfig>) -> Result<EngineConfig> {
         )?,
         operation_timeout: match config.operation_timeout_in_ms {
             None => None,
-            Some(ms) if ms == 0.0 => None,
+            Some(0.0) => None,
             Some(ms) if ms.is_finite() && ms > 0.0 => Some(Duration::from_secs_f64(ms / 1000.0)),
             Some(ms) => {
                 return Err(Status::invalid_argument(format!(
