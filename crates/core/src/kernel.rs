@@ -17,6 +17,12 @@ pub struct NodeView<'a> {
 pub trait OpKernel: Send + Sync {
     /// Reads the inputs from `ctx` and sets every output.
     fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()>;
+
+    /// Whether running this kernel is worth a thread hand-off (TF's `IsExpensive`). Kernels that
+    /// only pass buffers along (constants, identities) say no, and always run inline.
+    fn is_expensive(&self) -> bool {
+        true
+    }
 }
 
 /// Builds the kernel for a node, validating its attrs.

@@ -96,13 +96,7 @@ pub(crate) fn execute(
         values.store(slot, tensor);
     }
     let run = Run::new(plan, devices, options, &values);
-    match options.inter_op {
-        InterOp::Inline => run.run_inline(),
-        // In-place scopes start on the calling thread, so a run with no parallel branches
-        // never hands work to another thread.
-        InterOp::Pool(pool) => pool.in_place_scope(|scope| run.start(scope)),
-        InterOp::Global => rayon::in_place_scope(|scope| run.start(scope)),
-    }
+    run.run_inline(options.inter_op);
     let stats = run.finish()?;
     let fetched = plan.fetch_slots.iter().map(|&slot| values.read(slot)).collect::<Result<_>>()?;
     Ok((fetched, stats))
@@ -158,7 +152,10 @@ impl<'a> Run<'a> {
         Ok(stats.unwrap_or_default())
     }
 
-    fn run_inline(&self) {
+    /// Runs ready steps on the calling thread until two expensive ones are ready at once; then,
+    /// unless told to stay inline, hands the rest of the run to the pool. Waking pool threads
+    /// costs microseconds, so runs without real parallelism never pay it.
+    fn run_inline(&self, inter_op: InterOp<'_>) {
         let mut ready: Vec<usize> = self.plan.roots.iter().rev().copied().collect();
         while let Some(step) = ready.pop() {
             if let Err(e) = self.run_step(step) {
@@ -170,16 +167,24 @@ impl<'a> Run<'a> {
                     ready.push(next);
                 }
             }
+            let expensive = ready.iter().filter(|&&s| self.plan.steps[s].kernel.is_expensive());
+            if expensive.count() >= 2 {
+                match inter_op {
+                    InterOp::Inline => {}
+                    InterOp::Pool(pool) => return pool.in_place_scope(|s| self.fan_out(s, ready)),
+                    InterOp::Global => return rayon::in_place_scope(|s| self.fan_out(s, ready)),
+                }
+            }
         }
     }
 
-    /// Hands all roots but the first to the pool and runs the first here.
-    fn start<'s>(&'s self, scope: &rayon::Scope<'s>) {
-        let Some((&first, rest)) = self.plan.roots.split_first() else {
+    /// Continues a run concurrently from `ready`: the first step here, the others on the pool.
+    fn fan_out<'s>(&'s self, scope: &rayon::Scope<'s>, mut ready: Vec<usize>) {
+        let Some(first) = ready.pop() else {
             return;
         };
-        for &root in rest {
-            scope.spawn(move |scope| self.run_chain(scope, root));
+        for step in ready {
+            scope.spawn(move |scope| self.run_chain(scope, step));
         }
         self.run_chain(scope, first);
     }
