@@ -1,7 +1,7 @@
 //! Fill, ZerosLike, OnesLike, Range, Cast, StopGradient and PlaceholderWithDefault.
 
-use super::{INT32_64, NUMERIC_AND_BOOL, merge_shapes, shape_from_input};
 use super::unchanged_shape;
+use super::{INT32_64, NUMERIC_AND_BOOL, merge_shapes, shape_from_input};
 use crate::{InferenceContext, OpDef, OpRegistry};
 use sessionflow_core::{AttrsExt, DType, PartialShape, Result, Status, Tensor};
 
@@ -99,14 +99,15 @@ fn placeholder_with_default_shape(c: &mut InferenceContext<'_>) -> Result<()> {
 /// A vector whose length is known when start, limit and delta are constants.
 fn range_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     for (i, what) in [(0, "start"), (1, "limit"), (2, "delta")] {
-        c.with_rank(i, 0).map_err(|s| {
-            Status::invalid_argument(format!("{} for '{what}'", s.message))
-        })?;
+        c.with_rank(i, 0)
+            .map_err(|s| Status::invalid_argument(format!("{} for '{what}'", s.message)))?;
     }
-    let values = (scalar_f64(c.input_value(0)), scalar_f64(c.input_value(1)), scalar_f64(c.input_value(2)));
+    let values =
+        (scalar_f64(c.input_value(0)), scalar_f64(c.input_value(1)), scalar_f64(c.input_value(2)));
     // Half-precision sizes depend on rounding this crate cannot reproduce; leave them unknown.
     let half = matches!(c.input_type(0), DType::Float16 | DType::BFloat16);
-    let (Some(start), Some(limit), Some(delta), false) = (values.0, values.1, values.2, half) else {
+    let (Some(start), Some(limit), Some(delta), false) = (values.0, values.1, values.2, half)
+    else {
         c.set_output(0, PartialShape::new(vec![None]));
         return Ok(());
     };
@@ -141,9 +142,7 @@ fn range_size(dtype: DType, start: Num, limit: Num, delta: Num) -> Result<usize>
             ((span + step - 1) / step) as f64
         }
         // In the dtype's own arithmetic, as the kernel computes it.
-        _ if dtype == DType::Float32 => {
-            f64::from(((l as f32 - s as f32) / d as f32).abs().ceil())
-        }
+        _ if dtype == DType::Float32 => f64::from(((l as f32 - s as f32) / d as f32).abs().ceil()),
         _ => ((l - s) / d).abs().ceil(),
     };
     if !(size <= i64::MAX as f64) {
@@ -207,7 +206,10 @@ mod tests {
         assert_eq!(range_size(DType::Int32, i(1), i(10), i(3)).unwrap(), 3);
         assert_eq!(range_size(DType::Int32, i(10), i(1), i(-3)).unwrap(), 3);
         assert_eq!(range_size(DType::Int32, i(3), i(3), i(-3)).unwrap(), 0);
-        assert_eq!(range_size(DType::Int32, i(-(1 << 31)), i((1 << 31) - 1), i(1 << 30)).unwrap(), 4);
+        assert_eq!(
+            range_size(DType::Int32, i(-(1 << 31)), i((1 << 31) - 1), i(1 << 30)).unwrap(),
+            4
+        );
         let f = Num::Float;
         assert_eq!(range_size(DType::Float32, f(1.0), f(2.0), f(0.3)).unwrap(), 4);
         assert!(range_size(DType::Int32, i(1), i(10), i(0)).is_err());

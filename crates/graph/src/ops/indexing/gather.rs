@@ -184,9 +184,8 @@ fn scatter_nd_shape(c: &mut InferenceContext<'_>) -> Result<()> {
                 return Err(Status::invalid_argument(mismatch()));
             }
             let suffix_out = PartialShape::new(sub_dims(out, depth, out.len()));
-            merge_shapes(&suffix_out, &suffix_upd).map_err(|s| {
-                Status::invalid_argument(format!("{}: {}", mismatch(), s.message))
-            })?;
+            merge_shapes(&suffix_out, &suffix_upd)
+                .map_err(|s| Status::invalid_argument(format!("{}: {}", mismatch(), s.message)))?;
         }
     }
     c.set_output(0, output);

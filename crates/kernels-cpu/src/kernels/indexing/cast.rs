@@ -5,9 +5,9 @@
 //! before converting (so the result rounds toward zero instead of to nearest). Casts to or
 //! from `string` are Unimplemented, except string to string.
 
+use super::PARALLEL_THRESHOLD;
 #[allow(unused_imports)] // used by the expansion of the type-list macros
 use crate::kernels::numeric::{for_flat_types, for_numeric_types};
-use super::PARALLEL_THRESHOLD;
 use half::{bf16, f16};
 use rayon::prelude::*;
 use sessionflow_core::{
@@ -91,7 +91,11 @@ macro_rules! float_castable {
             }
             #[inline]
             fn truncated(self, bits: u32) -> Self {
-                if self.is_nan() { self } else { <$t>::from_bits(self.to_bits() & (<$bits>::MAX << bits)) }
+                if self.is_nan() {
+                    self
+                } else {
+                    <$t>::from_bits(self.to_bits() & (<$bits>::MAX << bits))
+                }
             }
         }
     };
@@ -113,12 +117,22 @@ macro_rules! half_castable {
                 match v {
                     Val::Int(i) => <$t>::from_f32(i as f32),
                     Val::Float(f) => <$t>::from_f32(f as f32),
-                    Val::Bool(b) => if b { <$t>::ONE } else { <$t>::ZERO },
+                    Val::Bool(b) => {
+                        if b {
+                            <$t>::ONE
+                        } else {
+                            <$t>::ZERO
+                        }
+                    }
                 }
             }
             #[inline]
             fn truncated(self, bits: u32) -> Self {
-                if self.is_nan() { self } else { <$t>::from_bits(self.to_bits() & (u16::MAX << bits)) }
+                if self.is_nan() {
+                    self
+                } else {
+                    <$t>::from_bits(self.to_bits() & (u16::MAX << bits))
+                }
             }
         }
     };
@@ -174,11 +188,8 @@ impl OpKernel for Identity {
 }
 
 fn cast_kernel<S: Castable, D: Castable>(truncate: bool) -> Box<dyn OpKernel> {
-    let truncate_bits = if truncate && D::DIGITS > 0 && S::DIGITS > D::DIGITS {
-        S::DIGITS - D::DIGITS
-    } else {
-        0
-    };
+    let truncate_bits =
+        if truncate && D::DIGITS > 0 && S::DIGITS > D::DIGITS { S::DIGITS - D::DIGITS } else { 0 };
     Box::new(Cast::<S, D> { truncate_bits, _t: PhantomData })
 }
 

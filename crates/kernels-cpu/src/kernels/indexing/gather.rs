@@ -1,14 +1,14 @@
 //! GatherV2: slices of `params` along `axis`, picked by `indices`, with optional batch
 //! dimensions shared by params and indices.
 
-#[allow(unused_imports)] // used by the expansion of the type-list macros
-use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use super::elem::{Elem, for_all_elems};
 use super::{PARALLEL_THRESHOLD, indices_i64, product, scalar_i64, slice_debug_string};
+#[allow(unused_imports)] // used by the expansion of the type-list macros
+use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use rayon::prelude::*;
 use sessionflow_core::{
-    AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result,
-    Status, TensorShape,
+    AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
+    TensorShape,
 };
 use std::marker::PhantomData;
 
@@ -119,11 +119,8 @@ fn copy_rows<T: Elem>(src: &[T], idx: &[i64], out: &mut [T], g: &Geometry) {
     let inner = g.inner;
     let rows = out.len() / inner;
     // Rows per task: enough to amortise the task, at least one.
-    let rows_per_task = if out.len() > PARALLEL_THRESHOLD {
-        (PARALLEL_THRESHOLD / inner).max(1)
-    } else {
-        rows
-    };
+    let rows_per_task =
+        if out.len() > PARALLEL_THRESHOLD { (PARALLEL_THRESHOLD / inner).max(1) } else { rows };
     let task = |(t, chunk): (usize, &mut [T])| {
         let first = t * rows_per_task;
         // Position (batch b, outer o, index j) of the first row, then counted forward.

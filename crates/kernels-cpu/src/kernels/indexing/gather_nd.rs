@@ -1,9 +1,9 @@
 //! GatherNd: slices of `params` addressed by index vectors (the last dimension of `indices`).
 
-#[allow(unused_imports)] // used by the expansion of the type-list macros
-use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use super::elem::{Elem, for_all_elems};
 use super::{PARALLEL_THRESHOLD, indices_i64, product, slice_debug_string};
+#[allow(unused_imports)] // used by the expansion of the type-list macros
+use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use rayon::prelude::*;
 use sessionflow_core::{
     DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
@@ -92,11 +92,8 @@ impl<T: Elem> OpKernel for GatherNd<T> {
             )));
         }
         let idx = indices_i64(indices)?;
-        let offsets = if depth == 0 {
-            vec![Some(0); count]
-        } else {
-            vector_offsets(&idx, depth, pdims)
-        };
+        let offsets =
+            if depth == 0 { vec![Some(0); count] } else { vector_offsets(&idx, depth, pdims) };
         if self.policy == BadIndices::Error
             && let Some(bad) = offsets.iter().position(Option::is_none)
         {

@@ -1,14 +1,14 @@
 //! OneHot: `on_value` where an index equals the position along the new `depth` axis,
 //! `off_value` elsewhere (out-of-range indices give a row of `off_value`).
 
-#[allow(unused_imports)] // used by the expansion of the type-list macros
-use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use super::elem::{Elem, for_all_elems};
 use super::{PARALLEL_THRESHOLD, product};
+#[allow(unused_imports)] // used by the expansion of the type-list macros
+use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use rayon::prelude::*;
 use sessionflow_core::{
-    AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result,
-    Status, Tensor, TensorShape,
+    AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
+    Tensor, TensorShape,
 };
 use std::borrow::Cow;
 use std::marker::PhantomData;

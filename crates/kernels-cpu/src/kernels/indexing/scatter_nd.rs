@@ -1,12 +1,12 @@
 //! ScatterNd: a zero tensor of `shape` with `updates` added at the slices `indices` address;
 //! duplicate indices accumulate (bools are or-ed, strings concatenated, as TF does).
 
-#[allow(unused_imports)] // used by the expansion of the type-list macros
-use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use super::elem::{Elem, for_all_elems};
 use super::gather_nd::{BadIndices, format_vector, vector_offsets};
 use super::{indices_i64, product, shape_from_dims, slice_debug_string};
 use crate::kernels::numeric::Numeric;
+#[allow(unused_imports)] // used by the expansion of the type-list macros
+use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use sessionflow_core::{
     DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
     TensorShape,

@@ -1,11 +1,11 @@
 //! Select (TF1: `condition` a scalar, of the same shape as `t`/`e`, or a vector over their
 //! first dimension) and SelectV2 (numpy broadcasting of all three).
 
-#[allow(unused_imports)] // used by the expansion of the type-list macros
-use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use super::elem::{Elem, for_all_elems};
 use super::{PARALLEL_THRESHOLD, product};
 use crate::broadcast_shapes;
+#[allow(unused_imports)] // used by the expansion of the type-list macros
+use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use rayon::prelude::*;
 use sessionflow_core::{
     DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
@@ -118,9 +118,8 @@ impl<T: Elem> OpKernel for SelectV2<T> {
     fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
         let (cond, then, els) = (ctx.input(0), ctx.input(1), ctx.input(2));
         let (cs, ts, es) = (cond.shape(), then.shape(), els.shape());
-        let shape = broadcast_shapes(ts, es)
-            .and_then(|te| broadcast_shapes(cs, &te))
-            .map_err(|_| {
+        let shape =
+            broadcast_shapes(ts, es).and_then(|te| broadcast_shapes(cs, &te)).map_err(|_| {
                 Status::invalid_argument(format!(
                     "condition {cs}, then {ts}, and else {es} must be broadcastable"
                 ))

@@ -1,8 +1,8 @@
 //! Shape, ShapeN, Size and Rank: they read only their inputs' shapes.
 
 use sessionflow_core::{
-    AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result,
-    Status, Tensor, TensorShape,
+    AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
+    Tensor, TensorShape,
 };
 
 /// A vector of `values` as `out_type` (int32 or int64); `what(i)` names an overflow.

@@ -2,8 +2,8 @@
 
 use crate::kernels::numeric::{Numeric, for_numeric_types};
 use sessionflow_core::{
-    DType, DeviceType, Element, KernelContext, KernelRegistry, NodeView, OpKernel, Result,
-    Status, Tensor, TensorShape,
+    DType, DeviceType, Element, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
+    Tensor, TensorShape,
 };
 use std::marker::PhantomData;
 
@@ -44,7 +44,8 @@ impl<T: Truthy> OpKernel for Where<T> {
         let values = input.as_slice::<T>()?;
         let count = values.iter().filter(|v| v.truthy()).count();
         let rank = dims.len();
-        let mut out = Tensor::zeros(ctx.allocator(), DType::Int64, TensorShape::new([count, rank]))?;
+        let mut out =
+            Tensor::zeros(ctx.allocator(), DType::Int64, TensorShape::new([count, rank]))?;
         let coords = out.as_mut_slice::<i64>()?;
         let mut at = 0;
         let mut index = vec![0i64; rank];
