@@ -37,10 +37,7 @@ fn uniform_int<T: sessionflow::core::Element>(dims: &[i32], lo: T, hi: T, seed: 
         .attr_int("seed2", seed + 1)
 }
 
-fn bits<T: Copy>(t: &Tensor, to_bits: impl Fn(T) -> u16) -> Vec<u16>
-where
-    T: sessionflow::core::Element,
-{
+fn bits<T: sessionflow::core::Element>(t: &Tensor, to_bits: impl Fn(T) -> u16) -> Vec<u16> {
     t.as_slice::<T>().unwrap().iter().map(|&v| to_bits(v)).collect()
 }
 
