@@ -1,9 +1,10 @@
 //! Cast between every pair of flat dtypes, with TF's rules: integers wrap (C++
 //! `static_cast`); floats to integers truncate toward zero, saturating at the bounds with NaN
 //! giving 0 (Rust's `as`); anything to bool is `x != 0`; float16/bfloat16 convert through
-//! float32 as Eigen does. `Truncate` zeroes the low mantissa bits a narrower float cannot hold
-//! before converting (so the result rounds toward zero instead of to nearest). Casts to or
-//! from `string` are Unimplemented, except string to string.
+//! float32 as Eigen does. `Truncate` zeroes the low mantissa bits the narrower float cannot
+//! hold before converting, so the result rounds toward zero; TF does this for float32 to
+//! float16/bfloat16 and float64 to float32/float16 only. Casts to or from `string` are
+//! Unimplemented, except string to string.
 
 use super::PARALLEL_THRESHOLD;
 #[allow(unused_imports)] // used by the expansion of the type-list macros
@@ -27,8 +28,6 @@ enum Val {
 
 /// A dtype's element as a cast source and destination.
 trait Castable: Element {
-    /// Mantissa digits of a float type (0 for the others).
-    const DIGITS: u32;
     fn to_val(self) -> Val;
     fn from_val(v: Val) -> Self;
     /// The value with its lowest `bits` mantissa bits cleared (NaN untouched).
@@ -40,7 +39,6 @@ trait Castable: Element {
 macro_rules! int_castable {
     ($($t:ty),*) => {$(
         impl Castable for $t {
-            const DIGITS: u32 = 0;
             #[inline]
             fn to_val(self) -> Val { Val::Int(self as i64) }
             #[inline]
@@ -57,7 +55,6 @@ macro_rules! int_castable {
 int_castable!(i8, i16, i32, i64, u8);
 
 impl Castable for bool {
-    const DIGITS: u32 = 0;
     #[inline]
     fn to_val(self) -> Val {
         Val::Bool(self)
@@ -74,9 +71,8 @@ impl Castable for bool {
 }
 
 macro_rules! float_castable {
-    ($t:ty, $bits:ty, $digits:expr) => {
+    ($t:ty, $bits:ty) => {
         impl Castable for $t {
-            const DIGITS: u32 = $digits;
             #[inline]
             fn to_val(self) -> Val {
                 Val::Float(self as f64)
@@ -100,13 +96,12 @@ macro_rules! float_castable {
         }
     };
 }
-float_castable!(f32, u32, 24);
-float_castable!(f64, u64, 53);
+float_castable!(f32, u32);
+float_castable!(f64, u64);
 
 macro_rules! half_castable {
-    ($t:ty, $digits:expr) => {
+    ($t:ty) => {
         impl Castable for $t {
-            const DIGITS: u32 = $digits;
             #[inline]
             fn to_val(self) -> Val {
                 Val::Float(self.to_f64())
@@ -137,8 +132,8 @@ macro_rules! half_castable {
         }
     };
 }
-half_castable!(f16, 11);
-half_castable!(bf16, 8);
+half_castable!(f16);
+half_castable!(bf16);
 
 struct Cast<S, D> {
     /// Low mantissa bits of the source to clear (`Truncate` between floats), else 0.
@@ -187,9 +182,20 @@ impl OpKernel for Identity {
     }
 }
 
+/// Mantissa bits `Truncate` clears for a cast from `src` to `dst` (the difference of their
+/// precisions, for the pairs TF truncates).
+fn truncate_bits(src: DType, dst: DType) -> u32 {
+    match (src, dst) {
+        (DType::Float32, DType::Float16) => 24 - 11,
+        (DType::Float32, DType::BFloat16) => 24 - 8,
+        (DType::Float64, DType::Float32) => 53 - 24,
+        (DType::Float64, DType::Float16) => 53 - 11,
+        _ => 0,
+    }
+}
+
 fn cast_kernel<S: Castable, D: Castable>(truncate: bool) -> Box<dyn OpKernel> {
-    let truncate_bits =
-        if truncate && D::DIGITS > 0 && S::DIGITS > D::DIGITS { S::DIGITS - D::DIGITS } else { 0 };
+    let truncate_bits = if truncate { truncate_bits(S::DTYPE, D::DTYPE) } else { 0 };
     Box::new(Cast::<S, D> { truncate_bits, _t: PhantomData })
 }
 
@@ -232,7 +238,7 @@ mod tests {
     use super::*;
 
     fn cast<S: Castable, D: Castable>(v: S, truncate: bool) -> D {
-        let bits = if truncate && S::DIGITS > D::DIGITS { S::DIGITS - D::DIGITS } else { 0 };
+        let bits = if truncate { truncate_bits(S::DTYPE, D::DTYPE) } else { 0 };
         D::from_val(v.truncated(bits).to_val())
     }
 
@@ -256,5 +262,9 @@ mod tests {
         // float64 to float16 goes through float32: 1 + 2^-11 + 2^-40 is a tie there.
         assert_eq!(cast::<f64, f16>(1.0 + 2f64.powi(-11) + 2f64.powi(-40), false).to_f32(), 1.0);
         assert!(cast::<f32, f16>(f32::NAN, true).is_nan());
+        // TF does not truncate float64 to bfloat16 or float16 to bfloat16.
+        assert_eq!(cast::<f64, bf16>(1.99, true).to_bits(), 0x3fff);
+        assert_eq!(cast::<f16, bf16>(f16::from_f32(1.99), true).to_bits(), 0x3fff);
+        assert_eq!(cast::<f64, f32>(0.1, true), 0.099_999_994);
     }
 }
