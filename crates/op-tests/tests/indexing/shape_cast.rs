@@ -111,7 +111,7 @@ fn cast_edge_values() {
 #[test]
 fn cast_truncate_rounds_toward_zero_where_tf_does() {
     let trunc = |x, dst| cast(x, dst).attr_bool("Truncate", true).output();
-    let x = || tensor(&[3], &[1.003_906_25f32 + 2f32.powi(-9), 1.999_999_9, -1.999_999_9]);
+    let x = || tensor(&[3], &[1.0 + 2f32.powi(-8) + 2f32.powi(-9), 1.999_999_9, -1.999_999_9]);
     // TF's bits: truncated [1, 1.9921875, -1.9921875], rounded [1.0078125, 2, -2].
     let bits = |t: &sessionflow_op_tests::core::Tensor| -> Vec<u16> {
         t.as_slice::<bf16>().unwrap().iter().map(|v| v.to_bits()).collect()
