@@ -6,6 +6,8 @@
 mod construct;
 #[path = "indexing/gather.rs"]
 mod gather;
+#[path = "indexing/props.rs"]
+mod props;
 #[path = "indexing/scatter.rs"]
 mod scatter;
 #[path = "indexing/select.rs"]
