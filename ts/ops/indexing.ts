@@ -129,7 +129,8 @@ function whereOrSelect(
 ): Tensor {
   const graph = graphOf(condition, x, y)
   if (x === undefined && y === undefined) {
-    return addNode(graph, 'Where', name ?? 'Where', [toTensor(graph, condition, 'bool')])[0]
+    // Any numeric condition works here: nonzero counts as true.
+    return addNode(graph, 'Where', name ?? 'Where', [toTensor(graph, condition)])[0]
   }
   if (x === undefined || y === undefined) {
     throw new InvalidArgumentError('x and y must both be given, or neither')
