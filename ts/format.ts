@@ -2,12 +2,14 @@
  * numpy-style printing of arrays (`str(np.array(...))`): the same brackets, separators, line
  * wrapping at 75 columns and `...` summaries past 1000 elements, with these element rules:
  *
- * - integers as decimal; `bool` as `True` / `False`;
+ * - integers as decimal; `bool` as `True` / `False`; strings quoted as Python's `repr` quotes
+ *   them (`'x'`, `"it's"`), except a rank-0 string, which prints bare (numpy's `str`);
  * - floats in JavaScript's shortest round-trip form *for their own dtype* (float32 `0.1` prints
  *   `0.1`, and `30.0` prints `30`, where numpy would print `30.`), `nan`, `inf`, `-inf`;
  * - within one array every element gets the same width: integers and booleans are right-aligned,
  *   floats are aligned on their decimal point (numpy's `[ 1.25 10.  ]` becomes `[ 1.25 10   ]`),
- *   and non-finite or exponent forms are right-aligned to the common width.
+ *   and non-finite or exponent forms are right-aligned to the common width; strings are not
+ *   padded.
  *
  * @packageDocumentation
  */
@@ -27,17 +29,20 @@ const SUMMARY = '...'
  * The numpy `str()` of an array of `shape` whose row-major element `i` is `element(i)`.
  * A rank-0 array prints as its single element.
  */
-export function formatArray(dtype: DType, shape: readonly number[], element: (i: number) => Scalar): string {
+export function formatArray(dtype: DType, shape: readonly number[], element: (i: number) => Scalar | string): string {
   const size = sizeOf(shape)
-  if (shape.length === 0) return formatScalar(dtype, element(0))
+  if (shape.length === 0) {
+    const only = element(0)
+    return typeof only === 'string' ? only : formatScalar(dtype, only)
+  }
   if (size === 0) return '[]'
   const summarize = size > THRESHOLD
   const strides = rowMajorStrides(shape)
 
-  // Width is decided over the elements that are shown, as numpy does.
+  // Width is decided over the elements that are shown, as numpy does; strings keep their own.
   const shown: string[] = []
   visitShown(shape, strides, summarize, 0, 0, (i) => shown.push(formatScalar(dtype, element(i))))
-  const pad = padder(shown, isFloating(dtype))
+  const pad = dtype === 'string' ? (s: string): string => s : padder(shown, isFloating(dtype))
 
   const recurse = (axis: number, offset: number, hangingIndent: string, width: number): string => {
     if (axis === shape.length) return pad(formatScalar(dtype, element(offset)))
@@ -89,7 +94,8 @@ export function formatArray(dtype: DType, shape: readonly number[], element: (i:
 }
 
 /** One element as printed, without padding. */
-export function formatScalar(dtype: DType, value: Scalar): string {
+export function formatScalar(dtype: DType, value: Scalar | string): string {
+  if (typeof value === 'string') return pythonRepr(value)
   if (typeof value === 'boolean') return value ? 'True' : 'False'
   if (typeof value === 'bigint') return value.toString()
   if (Number.isNaN(value)) return 'nan'
@@ -97,6 +103,25 @@ export function formatScalar(dtype: DType, value: Scalar): string {
   if (value === -Infinity) return '-inf'
   if (Object.is(value, -0)) return '-0'
   return shortest(dtype, value)
+}
+
+/**
+ * A string quoted as Python's `repr` quotes it: single quotes unless the string contains a
+ * single quote and no double quote; backslashes, the quote and control characters escaped.
+ */
+function pythonRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'"
+  let out = quote
+  for (const ch of s) {
+    const code = ch.codePointAt(0) ?? 0
+    if (ch === '\\' || ch === quote) out += '\\' + ch
+    else if (ch === '\n') out += '\\n'
+    else if (ch === '\r') out += '\\r'
+    else if (ch === '\t') out += '\\t'
+    else if (code < 0x20 || code === 0x7f) out += '\\x' + code.toString(16).padStart(2, '0')
+    else out += ch
+  }
+  return out + quote
 }
 
 /** The shortest decimal that reads back as the same value of `dtype`, in JavaScript's style. */

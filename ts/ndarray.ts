@@ -9,8 +9,11 @@ import { InvalidArgumentError, UnimplementedError } from './errors.js'
 import { formatArray } from './format.js'
 import { sizeOf } from './shape.js'
 
+/** One element of an {@link NDArray}: a number, boolean or bigint, or a string (`string`). */
+export type ArrayElement = Scalar | string
+
 /** Nested JavaScript arrays of elements, as {@link NDArray.toArray} returns them. */
-export type ArrayValue = Scalar | ArrayValue[]
+export type ArrayValue = ArrayElement | ArrayValue[]
 
 const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom')
 
@@ -20,36 +23,48 @@ const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom')
  *
  * `data` is a TypedArray over the elements: `Float32Array` (float32), `Float64Array` (float64),
  * `Int32Array` / `Int16Array` / `Int8Array` (int32/16/8), `Uint8Array` (uint8 and bool, one byte
- * 0/1 per element), `BigInt64Array` (int64) and `Uint16Array` (float16 and bfloat16 raw bits).
- * Printing (`console.log`, `String(x)`) follows numpy: `30`, `[1 2 3]`, `[[1 2]\n [3 4]]`.
+ * 0/1 per element), `BigInt64Array` (int64) and `Uint16Array` (float16 and bfloat16 raw bits);
+ * for `string` it is an array of JavaScript strings (the elements' UTF-8 bytes decoded).
+ * Printing (`console.log`, `String(x)`) follows numpy: `30`, `[1 2 3]`, `[[1 2]\n [3 4]]`,
+ * `['x' 'yz']`.
  */
 export class NDArray {
   /** The element type. */
   readonly dtype: DType
   /** The size of each dimension; `[]` for a scalar. */
   readonly shape: readonly number[]
-  /** The elements, row-major, in the TypedArray of {@link dtype}. */
-  readonly data: TypedArray
-  readonly #decode: (raw: number | bigint) => Scalar
+  /** The elements, row-major, in the TypedArray of {@link dtype} (strings for `string`). */
+  readonly data: TypedArray | string[]
+  readonly #decode: (raw: number | bigint | string) => ArrayElement
 
   /**
    * Wraps existing elements (no copy).
    *
    * @param dtype - The element type.
    * @param shape - Concrete dimensions.
-   * @param data - Row-major elements in the TypedArray of `dtype`, as many as `shape` holds.
+   * @param data - Row-major elements in the TypedArray of `dtype` (an array of strings for
+   *   `string`), as many as `shape` holds.
    * @throws InvalidArgumentError when `data` does not fit `dtype` or `shape`.
    */
-  constructor(dtype: DType, shape: readonly number[], data: TypedArray) {
-    const spec = dtypeSpec(dtype)
-    if (spec === undefined) throw new UnimplementedError(`NDArray of dtype ${dtype} is not supported yet`)
+  constructor(dtype: DType, shape: readonly number[], data: TypedArray | string[]) {
     if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new InvalidArgumentError(`Invalid NDArray shape [${shape.join(', ')}]`)
     }
-    if (data.constructor !== spec.alloc(0).constructor) {
-      throw new InvalidArgumentError(
-        `A ${dtype} NDArray holds a ${spec.alloc(0).constructor.name}, not a ${data.constructor.name}`,
-      )
+    if (dtype === 'string') {
+      if (!Array.isArray(data) || !data.every((s) => typeof s === 'string')) {
+        throw new InvalidArgumentError('A string NDArray holds an array of strings')
+      }
+      this.#decode = (raw) => raw as string
+    } else {
+      const spec = dtypeSpec(dtype)
+      if (spec === undefined) throw new UnimplementedError(`NDArray of dtype ${dtype} is not supported yet`)
+      if (data.constructor !== spec.alloc(0).constructor) {
+        throw new InvalidArgumentError(
+          `A ${dtype} NDArray holds a ${spec.alloc(0).constructor.name}, not a ${data.constructor.name}`,
+        )
+      }
+      const decode = spec.decode
+      this.#decode = (raw) => decode(raw as number | bigint)
     }
     if (data.length !== sizeOf(shape)) {
       throw new InvalidArgumentError(
@@ -59,7 +74,6 @@ export class NDArray {
     this.dtype = dtype
     this.shape = Object.freeze([...shape])
     this.data = data
-    this.#decode = spec.decode
   }
 
   /**
@@ -69,6 +83,7 @@ export class NDArray {
    * @internal
    */
   static fromBytes(dtype: DType, shape: readonly number[], bytes: Uint8Array): NDArray {
+    if (dtype === 'string') return new NDArray(dtype, shape, stringsFromBytes(bytes, sizeOf(shape)))
     const spec = dtypeSpec(dtype)
     if (spec === undefined) throw new UnimplementedError(`Fetching tensors of dtype ${dtype} is not supported yet`)
     const length = bytes.byteLength / spec.byteSize
@@ -89,7 +104,7 @@ export class NDArray {
 
   /**
    * The elements as nested JavaScript arrays (numpy's `tolist()`); a scalar for rank 0.
-   * `bool` gives booleans, float16/bfloat16 decoded numbers, int64 bigints.
+   * `bool` gives booleans, float16/bfloat16 decoded numbers, int64 bigints, `string` strings.
    */
   toArray(): ArrayValue {
     const build = (axis: number, offset: number): ArrayValue => {
@@ -108,7 +123,7 @@ export class NDArray {
    *
    * @throws InvalidArgumentError when the array does not hold exactly one element.
    */
-  item(): Scalar {
+  item(): ArrayElement {
     if (this.size !== 1) {
       throw new InvalidArgumentError(
         `can only convert an array of size 1 to a scalar, but this array has size ${this.size}`,
@@ -118,7 +133,7 @@ export class NDArray {
   }
 
   /** Element `index` (row-major) as a JavaScript value. @internal */
-  element(index: number): Scalar {
+  element(index: number): ArrayElement {
     return this.#decode(this.data[index])
   }
 
@@ -131,4 +146,28 @@ export class NDArray {
   [inspectCustom](): string {
     return this.toString()
   }
+}
+
+/**
+ * Decodes the engine's bytes of a `string` tensor (each element a u32 little-endian byte
+ * length, then its bytes) into `count` strings. Bytes that are not valid UTF-8 decode with
+ * replacement characters.
+ *
+ * @throws InvalidArgumentError when the bytes do not hold `count` elements.
+ */
+function stringsFromBytes(bytes: Uint8Array, count: number): string[] {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const bad = (): InvalidArgumentError =>
+    new InvalidArgumentError(`The bytes of a string tensor do not hold ${count} elements`)
+  const out = new Array<string>(count)
+  let at = 0
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > buffer.length) throw bad()
+    const end = at + 4 + buffer.readUInt32LE(at)
+    if (end > buffer.length) throw bad()
+    out[i] = buffer.toString('utf8', at + 4, end)
+    at = end
+  }
+  if (at !== buffer.length) throw bad()
+  return out
 }

@@ -1,6 +1,7 @@
 /**
- * Converting JavaScript values — numbers, booleans, bigints, (nested) arrays, TypedArrays and
- * {@link NDArray}s — into dense host tensors of a dtype: for constants and for feeds.
+ * Converting JavaScript values — numbers, booleans, bigints, strings, (nested) arrays,
+ * TypedArrays and {@link NDArray}s — into dense host tensors of a dtype: for constants and for
+ * feeds.
  *
  * @packageDocumentation
  */
@@ -11,35 +12,57 @@ import { NDArray } from './ndarray.js'
 import { formatShape, sizeOf } from './shape.js'
 
 /**
- * A value that can become a tensor: a scalar, a TypedArray (one dimension), an {@link NDArray},
- * or arbitrarily nested arrays of these (rectangular).
+ * A value that can become a tensor: a scalar, a string (a `string` tensor element), a
+ * TypedArray (one dimension), an {@link NDArray}, or arbitrarily nested arrays of these
+ * (rectangular).
  */
-export type Value = Scalar | TypedArray | NDArray | readonly Value[]
+export type Value = Scalar | string | TypedArray | NDArray | readonly Value[]
 
 /** A dense tensor on the JavaScript side, ready to cross to the engine. */
 export interface HostTensor {
   dtype: DType
   shape: number[]
-  data: TypedArray
+  /** The elements: a TypedArray, or the strings of a `string` tensor. */
+  data: TypedArray | string[]
 }
 
-/** Little-endian element bytes of a host tensor, sharing its memory. */
-export function bytesOf(data: TypedArray): Buffer {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+/**
+ * The engine's bytes for a host tensor's elements: little-endian element bytes sharing the
+ * TypedArray's memory, or for strings each element's UTF-8 bytes after their length as a u32
+ * little-endian.
+ */
+export function bytesOf(data: TypedArray | readonly string[]): Buffer {
+  if (!Array.isArray(data)) {
+    const array = data as TypedArray
+    return Buffer.from(array.buffer, array.byteOffset, array.byteLength)
+  }
+  const strings = data as readonly string[]
+  let total = 0
+  for (const s of strings) total += 4 + Buffer.byteLength(s, 'utf8')
+  const out = Buffer.alloc(total)
+  let at = 0
+  for (const s of strings) {
+    const length = out.write(s, at + 4, 'utf8')
+    out.writeUInt32LE(length, at)
+    at += 4 + length
+  }
+  return out
 }
 
 /**
  * Converts `value` to a host tensor. With `dtype`, elements are converted to it (and must be
- * representable: integers for integer types, booleans only for `bool`); without, the dtype is
- * inferred: a TypedArray's or NDArray's own, `bool` for booleans, `int64` for bigints, otherwise
- * `float32` (as TensorFlow.js does for JavaScript numbers).
+ * representable: integers for integer types, booleans only for `bool`, strings only for
+ * `string`); without, the dtype is inferred: a TypedArray's or NDArray's own, `bool` for
+ * booleans, `string` for strings, `int64` for bigints, otherwise `float32` (as TensorFlow.js
+ * does for JavaScript numbers).
  *
  * @throws InvalidArgumentError for ragged arrays or values the dtype cannot hold.
  */
 export function toHostTensor(value: Value, dtype?: DType): HostTensor {
   if (value instanceof NDArray) {
     if (dtype === undefined || dtype === value.dtype) {
-      return { dtype: value.dtype, shape: [...value.shape], data: value.data }
+      const data = Array.isArray(value.data) ? [...(value.data as string[])] : value.data
+      return { dtype: value.dtype, shape: [...value.shape], data }
     }
     return encode(flattenNDArray(value), [...value.shape], dtype)
   }
@@ -56,7 +79,7 @@ export function toHostTensor(value: Value, dtype?: DType): HostTensor {
     return encode(Array.from<number | bigint>(value), [value.length], dtype)
   }
   const shape = inferShape(value)
-  const flat: Scalar[] = []
+  const flat: Element[] = []
   const kinds = new Set<string>()
   flatten(value, shape, 0, flat, kinds)
   return encode(flat, shape, dtype ?? inferDType(kinds))
@@ -72,11 +95,15 @@ export function reshapeOrFill(host: HostTensor, shape: readonly number[]): HostT
   }
   const size = sizeOf(shape)
   if (host.data.length === size) return { ...host, shape: [...shape] }
+  if (host.data.length === 1 && Array.isArray(host.data)) {
+    const only = (host.data as string[])[0]
+    return { ...host, shape: [...shape], data: new Array<string>(size).fill(only) }
+  }
   if (host.data.length === 1) {
     const data = dtypeSpec(host.dtype)!.alloc(size)
     // Source and target are arrays of the same dtype, so the element kinds agree.
     const target = data as unknown as { fill(value: number | bigint): void }
-    target.fill(host.data[0])
+    target.fill((host.data as TypedArray)[0])
     return { ...host, shape: [...shape], data }
   }
   throw new InvalidArgumentError(
@@ -84,14 +111,27 @@ export function reshapeOrFill(host: HostTensor, shape: readonly number[]): HostT
   )
 }
 
-function encode(flat: readonly Scalar[], shape: number[], dtype: DType): HostTensor {
+/** One element of a value: a number, boolean, bigint or string. */
+type Element = Scalar | string
+
+function encode(flat: readonly Element[], shape: number[], dtype: DType): HostTensor {
+  if (dtype === 'string') {
+    const data = new Array<string>(flat.length)
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i]
+      if (typeof v !== 'string') throw new InvalidArgumentError(`Cannot convert ${describe(v)} to string`)
+      data[i] = v
+    }
+    return { dtype, shape, data }
+  }
   const spec = dtypeSpec(dtype)
   if (spec === undefined)
     throw new UnimplementedError(`Tensors of dtype ${dtype} cannot be created from JavaScript yet`)
   const data = spec.alloc(flat.length)
   const out = data as { [i: number]: number | bigint }
   for (let i = 0; i < flat.length; i++) {
-    const stored = spec.encode(flat[i])
+    const v = flat[i]
+    const stored = typeof v === 'string' ? undefined : spec.encode(v)
     if (stored === undefined) {
       throw new InvalidArgumentError(`Cannot convert ${describe(flat[i])} to ${dtype}`)
     }
@@ -100,12 +140,13 @@ function encode(flat: readonly Scalar[], shape: number[], dtype: DType): HostTen
   return { dtype, shape, data }
 }
 
-function describe(v: Scalar): string {
+function describe(v: Element): string {
+  if (typeof v === 'string') return JSON.stringify(v)
   return typeof v === 'bigint' ? `${v}n` : String(v)
 }
 
-function flattenNDArray(array: NDArray): Scalar[] {
-  const out = new Array<Scalar>(array.size)
+function flattenNDArray(array: NDArray): Element[] {
+  const out = new Array<Element>(array.size)
   for (let i = 0; i < array.size; i++) out[i] = array.element(i)
   return out
 }
@@ -120,14 +161,19 @@ function inferShape(value: Value): number[] {
   return []
 }
 
-function flatten(value: Value, shape: readonly number[], axis: number, out: Scalar[], kinds: Set<string>): void {
+function flatten(value: Value, shape: readonly number[], axis: number, out: Element[], kinds: Set<string>): void {
   const ragged = (): never => {
     throw new InvalidArgumentError(
       `Can't convert a non-rectangular array to a tensor: expected the shape ${formatShape(shape)} throughout`,
     )
   }
   if (axis === shape.length) {
-    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    if (
+      typeof value === 'number' ||
+      typeof value === 'boolean' ||
+      typeof value === 'bigint' ||
+      typeof value === 'string'
+    ) {
       kinds.add(typeof value)
       out.push(value)
       return
@@ -152,7 +198,13 @@ function flatten(value: Value, shape: readonly number[], axis: number, out: Scal
     return
   }
   if (!Array.isArray(value)) {
-    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') ragged()
+    if (
+      typeof value === 'number' ||
+      typeof value === 'boolean' ||
+      typeof value === 'bigint' ||
+      typeof value === 'string'
+    )
+      ragged()
     throw new InvalidArgumentError(`Cannot convert ${describeUnknown(value)} to a tensor`)
   }
   const items = value as readonly Value[]
@@ -162,13 +214,16 @@ function flatten(value: Value, shape: readonly number[], axis: number, out: Scal
 
 function describeUnknown(value: unknown): string {
   if (value === null || value === undefined) return String(value)
-  if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`
   return String(value)
 }
 
 /** The dtype of nested plain values: see {@link toHostTensor}. */
 function inferDType(kinds: ReadonlySet<string>): DType {
+  if (kinds.has('string')) {
+    if (kinds.size > 1) throw new InvalidArgumentError('Cannot mix strings and other values in one tensor')
+    return 'string'
+  }
   if (kinds.has('boolean') || kinds.has('bool')) {
     if ([...kinds].some((k) => k !== 'boolean' && k !== 'bool')) {
       throw new InvalidArgumentError('Cannot mix booleans and numbers in one tensor')

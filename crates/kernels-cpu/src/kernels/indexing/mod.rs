@@ -1,5 +1,112 @@
-//! Indexing and construction kernels.
+//! Indexing and construction kernels: gather/scatter, one-hot, where/select, fill, shapes,
+//! casts, ranges and the identity-like ops.
 
-use sessionflow_core::KernelRegistry;
+mod cast;
+mod elem;
+mod fill;
+mod forward;
+mod gather;
+mod gather_nd;
+mod one_hot;
+mod range;
+mod scatter_nd;
+mod select;
+mod shape;
+mod where_op;
 
-pub(super) fn register(_r: &mut KernelRegistry) {}
+use sessionflow_core::{DType, KernelRegistry, Result, Status, Tensor, TensorShape};
+use std::borrow::Cow;
+
+pub(super) fn register(r: &mut KernelRegistry) {
+    cast::register(r);
+    fill::register(r);
+    forward::register(r);
+    gather::register(r);
+    gather_nd::register(r);
+    one_hot::register(r);
+    range::register(r);
+    scatter_nd::register(r);
+    select::register(r);
+    shape::register(r);
+    where_op::register(r);
+}
+
+/// Outputs past this many elements are filled in parallel.
+const PARALLEL_THRESHOLD: usize = 32 * 1024;
+
+/// The values of an int16/int32/int64 index tensor as i64, borrowed when already i64.
+fn indices_i64(t: &Tensor) -> Result<Cow<'_, [i64]>> {
+    Ok(match t.dtype() {
+        DType::Int64 => Cow::Borrowed(t.as_slice::<i64>()?),
+        DType::Int32 => Cow::Owned(t.as_slice::<i32>()?.iter().map(|&v| i64::from(v)).collect()),
+        DType::Int16 => Cow::Owned(t.as_slice::<i16>()?.iter().map(|&v| i64::from(v)).collect()),
+        other => {
+            return Err(Status::invalid_argument(format!(
+                "indices must be int16, int32 or int64, got {other}"
+            )));
+        }
+    })
+}
+
+/// The single value of a scalar int32/int64 tensor.
+fn scalar_i64(t: &Tensor, what: &str) -> Result<i64> {
+    if t.shape().rank() != 0 {
+        return Err(Status::invalid_argument(format!("{what} must be scalar")));
+    }
+    Ok(indices_i64(t)?[0])
+}
+
+/// A 1-D int tensor read as a shape; negative dimensions are TF's InvalidArgument.
+fn shape_from_dims(dims: &[i64]) -> Result<TensorShape> {
+    let dims = dims
+        .iter()
+        .map(|&d| {
+            usize::try_from(d)
+                .map_err(|_| Status::invalid_argument(format!("Dimension {d} must be >= 0")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let shape = TensorShape::new(dims);
+    shape.num_elements()?;
+    Ok(shape)
+}
+
+/// TF's `SliceDebugString`: the multi-index of flat element `flat` of `shape`, as `[i,j]`
+/// (empty for a scalar).
+fn slice_debug_string(shape: &[usize], mut flat: usize) -> String {
+    if shape.is_empty() {
+        return String::new();
+    }
+    let mut index = vec![0; shape.len()];
+    for (i, &d) in shape.iter().enumerate().rev() {
+        if d > 0 {
+            index[i] = flat % d;
+            flat /= d;
+        }
+    }
+    let parts: Vec<String> = index.iter().map(ToString::to_string).collect();
+    format!("[{}]", parts.join(","))
+}
+
+/// The product of some dimensions.
+fn product(dims: &[usize]) -> usize {
+    dims.iter().product()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slice_debug_strings_name_multi_indices() {
+        assert_eq!(slice_debug_string(&[2, 2], 3), "[1,1]");
+        assert_eq!(slice_debug_string(&[3], 1), "[1]");
+        assert_eq!(slice_debug_string(&[], 0), "");
+        assert_eq!(slice_debug_string(&[2, 3, 4], 23), "[1,2,3]");
+    }
+
+    #[test]
+    fn negative_dims_are_rejected() {
+        assert_eq!(shape_from_dims(&[2, 3]).unwrap().dims(), &[2, 3]);
+        assert_eq!(shape_from_dims(&[2, -3]).unwrap_err().message, "Dimension -3 must be >= 0");
+    }
+}
