@@ -128,3 +128,25 @@ test('python names are random_uniform, random_normal and truncated_normal', (t) 
   t.is(tf.compat.v1.random_normal, tf.randomNormal)
   t.is(tf.compat.v1.truncated_normal, tf.truncatedNormal)
 })
+
+test('a random op keeps one generator per session across different fetch signatures', (t) => {
+  const g = new tf.Graph()
+  const [r, doubled] = g.asDefault(() => {
+    tf.setRandomSeed(7)
+    const r = tf.randomUniform([4], { seed: 3 })
+    return [r, tf.mul(r, 2)] as const
+  })
+  const first = new tf.Session('', g)
+  const a = first.run(r).toArray() as number[]
+  // Another signature reuses the same kernel: the sequence continues instead of restarting.
+  const [b, b2] = first.run([r, doubled]) as NDArray[]
+  t.notDeepEqual(b.toArray(), a)
+  t.deepEqual(
+    (b.toArray() as number[]).map((v) => v * 2),
+    b2.toArray(),
+  )
+  first.close()
+  const second = new tf.Session('', g)
+  t.deepEqual(second.run(r).toArray(), a, 'a new session restarts the sequence')
+  second.close()
+})
