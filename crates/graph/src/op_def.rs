@@ -139,6 +139,23 @@ impl OpDef {
         self
     }
 
+    /// Adds a `type` attr with a default, limited to `allowed`, that does not select the kernel
+    /// (TF's `Attr("out_type: {int32, int64} = DT_INT32")`, for output-only type attrs).
+    pub fn type_attr_default(
+        mut self,
+        name: &'static str,
+        allowed: &'static [DType],
+        default: DType,
+    ) -> Self {
+        self.attrs.push(AttrDef {
+            name,
+            kind: AttrKind::Type,
+            default: Some(AttrValue::Type(default)),
+            allowed_types: Some(allowed),
+        });
+        self
+    }
+
     /// Adds an attr: `"name: kind"` (required) or `"name: kind = default"`.
     pub fn attr(mut self, spec: &'static str) -> Self {
         let (decl, default) = match spec.split_once('=') {

@@ -9,8 +9,8 @@ mod gather;
 mod select;
 mod shape_ops;
 
-use crate::{AttrKind, OpDef, OpRegistry};
-use sessionflow_core::{AttrValue, DType, PartialShape, Result, Status};
+use crate::OpRegistry;
+use sessionflow_core::{DType, PartialShape, Result, Status};
 
 pub(super) fn register(r: &mut OpRegistry) {
     gather::register(r);
@@ -36,23 +36,6 @@ const NUMERIC_AND_BOOL: [DType; 10] = [
     DType::UInt8,
     DType::Bool,
 ];
-
-/// Adds a `type` attr with a default that does not select the kernel (TF's
-/// `Attr("out_type: {int32, int64} = DT_INT32")`): for output-only type attrs.
-fn type_attr_with_default(
-    mut def: OpDef,
-    name: &'static str,
-    allowed: &'static [DType],
-    default: DType,
-) -> OpDef {
-    def.attrs.push(crate::AttrDef {
-        name,
-        kind: AttrKind::Type,
-        default: Some(AttrValue::Type(default)),
-        allowed_types: Some(allowed),
-    });
-    def
-}
 
 /// Output 0 has input 0's shape.
 fn unchanged_shape(c: &mut crate::InferenceContext<'_>) -> Result<()> {

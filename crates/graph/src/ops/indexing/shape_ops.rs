@@ -1,6 +1,6 @@
 //! Shape, ShapeN, Size and Rank: facts about a tensor's shape, as tensors.
 
-use super::{INT32_64, type_attr_with_default};
+use super::INT32_64;
 use crate::{InferenceContext, OpDef, OpRegistry};
 use sessionflow_core::{DType, PartialShape, Result, Status};
 
@@ -9,21 +9,24 @@ pub(super) fn register(r: &mut OpRegistry) {
         .input("input: T")
         .output("output: out_type")
         .type_attr("T", &DType::ALL)
+        .type_attr_default("out_type", &INT32_64, DType::Int32)
         .shape(shape_shape);
-    r.register(type_attr_with_default(shape, "out_type", &INT32_64, DType::Int32));
+    r.register(shape);
     let shape_n = OpDef::new("ShapeN")
         .input("input: N * T")
         .output("output: N * out_type")
         .type_attr("T", &DType::ALL)
         .attr("N: int")
+        .type_attr_default("out_type", &INT32_64, DType::Int32)
         .shape(shape_n_shape);
-    r.register(type_attr_with_default(shape_n, "out_type", &INT32_64, DType::Int32));
+    r.register(shape_n);
     let size = OpDef::new("Size")
         .input("input: T")
         .output("output: out_type")
         .type_attr("T", &DType::ALL)
+        .type_attr_default("out_type", &INT32_64, DType::Int32)
         .shape(scalar_shape);
-    r.register(type_attr_with_default(size, "out_type", &INT32_64, DType::Int32));
+    r.register(size);
     r.register(
         OpDef::new("Rank")
             .input("input: T")
