@@ -10,8 +10,9 @@ use rayon::prelude::*;
 /// Patch-matrix elements built per pass (8 MiB of f32): large enough for `gemm` to run at
 /// full speed, small enough to stay out of the way of the tensors themselves.
 const PATCH_BUDGET: usize = 1 << 21;
-/// At least this many patch rows per pass, so that `gemm` gets a useful height.
-const MIN_PASS_ROWS: usize = 256;
+/// At least this many patch rows per pass, so that `gemm` gets a useful height even for
+/// windows of many channels.
+const MIN_PASS_ROWS: usize = 32;
 /// Patch elements copied per rayon task.
 const TASK_ELEMENTS: usize = 1 << 14;
 
@@ -98,21 +99,32 @@ pub(super) fn conv_nhwc<W: GemmElement>(
         return;
     }
     let pass_rows = (PATCH_BUDGET / k_total).max(MIN_PASS_ROWS).min(total_rows);
-    let mut patches = vec![W::ZERO; pass_rows * k_total];
     let rows_per_task = (TASK_ELEMENTS / k_total).max(1);
-    for first in (0..total_rows).step_by(pass_rows) {
-        let m = pass_rows.min(total_rows - first);
-        let buf = &mut patches[..m * k_total];
-        buf.par_chunks_mut(rows_per_task * k_total).enumerate().for_each(|(t, chunk)| {
-            for (i, row) in chunk.chunks_mut(k_total).enumerate() {
-                fill_row(g, input, first + t * rows_per_task + i, row);
+    W::with_scratch(pass_rows * k_total, |patches| {
+        for first in (0..total_rows).step_by(pass_rows) {
+            let m = pass_rows.min(total_rows - first);
+            let buf = &mut patches[..m * k_total];
+            buf.par_chunks_mut(rows_per_task * k_total).enumerate().for_each(|(t, chunk)| {
+                for (i, row) in chunk.chunks_mut(k_total).enumerate() {
+                    fill_row(g, input, first + t * rows_per_task + i, row);
+                }
+            });
+            for grp in 0..g.groups {
+                let a = Mat::rows(grp * group_k, k_total);
+                W::gemm(
+                    m,
+                    out_group,
+                    group_k,
+                    buf,
+                    a,
+                    filter,
+                    filter_of(grp),
+                    out,
+                    out_of(first, grp),
+                );
             }
-        });
-        for grp in 0..g.groups {
-            let a = Mat::rows(grp * group_k, k_total);
-            W::gemm(m, out_group, group_k, buf, a, filter, filter_of(grp), out, out_of(first, grp));
         }
-    }
+    });
 }
 
 /// Writes the patch of output pixel `r` (counted over N·OH·OW) into `row`, in column order
