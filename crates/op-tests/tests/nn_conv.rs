@@ -443,6 +443,66 @@ fn depthwise_dilation_2() {
     assert_close(&t, DType::Float32, &[1, 3, 3, 4], &expected, 1e-6);
 }
 
+/// Direct-loop depthwise convolution in f64, NHWC, VALID or SAME: the definition.
+fn reference_depthwise(
+    x: &[f64],
+    [n, h, w, c]: [usize; 4],
+    f: &[f64],
+    [kh, kw, m]: [usize; 3],
+    stride: usize,
+    same: bool,
+) -> ([usize; 4], Vec<f64>) {
+    let (oh, ow, pt, pl) = if same {
+        let (oh, ow) = (h.div_ceil(stride), w.div_ceil(stride));
+        let pad = |o: usize, k: usize, i: usize| ((o - 1) * stride + k).saturating_sub(i) / 2;
+        (oh, ow, pad(oh, kh, h), pad(ow, kw, w))
+    } else {
+        ((h - kh) / stride + 1, (w - kw) / stride + 1, 0, 0)
+    };
+    let mut out = vec![0.0; n * oh * ow * c * m];
+    for b in 0..n {
+        for y in 0..oh {
+            for xo in 0..ow {
+                for ch in 0..c {
+                    for q in 0..m {
+                        let mut acc = 0.0;
+                        for i in 0..kh {
+                            for j in 0..kw {
+                                let iy = (y * stride + i) as isize - pt as isize;
+                                let ix = (xo * stride + j) as isize - pl as isize;
+                                if iy >= 0 && ix >= 0 && iy < h as isize && ix < w as isize {
+                                    let v = x[((b * h + iy as usize) * w + ix as usize) * c + ch];
+                                    acc += v * f[((i * kw + j) * c + ch) * m + q];
+                                }
+                            }
+                        }
+                        out[(((b * oh + y) * ow + xo) * c + ch) * m + q] = acc;
+                    }
+                }
+            }
+        }
+    }
+    ([n, oh, ow, c * m], out)
+}
+
+#[test]
+fn depthwise_matches_the_definition_with_many_channels() {
+    // 37 channels: two register blocks of 16 and a remainder of 5.
+    for (xs, [kh, kw, m], stride, same) in
+        [([2, 7, 6, 37], [3, 3, 1], 2, true), ([1, 6, 5, 20], [2, 3, 2], 1, false)]
+    {
+        let x = ramp(xs.iter().product(), 7, 23, 0.125);
+        let f = ramp(kh * kw * xs[3] * m, 5, 19, 0.0625);
+        let (dims, expected) = reference_depthwise(&x, xs, &f, [kh, kw, m], stride, same);
+        let s = stride as i64;
+        let t = conv("DepthwiseConv2dNative", DType::Float32, (&xs, &x), (&[kh, kw, xs[3], m], &f))
+            .attr_ints("strides", &[1, s, s, 1])
+            .attr_str("padding", if same { "SAME" } else { "VALID" })
+            .output();
+        assert_close(&t, DType::Float32, &dims, &expected, 1e-5);
+    }
+}
+
 #[test]
 fn depthwise_errors() {
     let case = |f: &[usize], strides: &[i64]| {
@@ -662,6 +722,66 @@ fn avg_pool_divides_by_the_unpadded_count() {
         -1.5,
     ];
     assert_close(&t.output(), DType::Float64, &[1, 5, 5, 1], &expected, 1e-12);
+}
+
+/// Direct-loop SAME pooling in f64, NHWC: max, or the mean over elements inside the input.
+fn reference_pool(
+    x: &[f64],
+    [n, h, w, c]: [usize; 4],
+    k: usize,
+    stride: usize,
+    max: bool,
+) -> Vec<f64> {
+    let (oh, ow) = (h.div_ceil(stride), w.div_ceil(stride));
+    let pad = |o: usize, i: usize| ((o - 1) * stride + k).saturating_sub(i) / 2;
+    let (pt, pl) = (pad(oh, h), pad(ow, w));
+    let mut out = Vec::new();
+    for b in 0..n {
+        for y in 0..oh {
+            for xo in 0..ow {
+                for ch in 0..c {
+                    let (mut best, mut sum, mut count) = (f64::MIN, 0.0, 0.0);
+                    for i in 0..k {
+                        for j in 0..k {
+                            let iy = (y * stride + i) as isize - pt as isize;
+                            let ix = (xo * stride + j) as isize - pl as isize;
+                            if iy >= 0 && ix >= 0 && iy < h as isize && ix < w as isize {
+                                let v = x[((b * h + iy as usize) * w + ix as usize) * c + ch];
+                                best = best.max(v);
+                                sum += v;
+                                count += 1.0;
+                            }
+                        }
+                    }
+                    out.push(if max { best } else { sum / count });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn pooling_matches_the_definition_with_many_channels() {
+    // 70 channels: more than one block of the average's 64-lane accumulator.
+    let dims = [2, 7, 5, 70];
+    let x = ramp(dims.iter().product(), 7, 23, 0.125);
+    for (op, max) in [("MaxPool", true), ("AvgPool", false)] {
+        let expected = reference_pool(&x, dims, 3, 2, max);
+        let t =
+            pool(op, tensor_of(DType::Float32, &dims, &x), &[1, 3, 3, 1], &[1, 2, 2, 1], "SAME");
+        assert_close(&t.output(), DType::Float32, &[2, 4, 3, 70], &expected, 1e-6);
+        let nchw = tensor_of(DType::Float32, &[2, 70, 7, 5], &to_nchw(&x, dims));
+        let t =
+            pool(op, nchw, &[1, 1, 3, 3], &[1, 1, 2, 2], "SAME").attr_str("data_format", "NCHW");
+        assert_close(
+            &t.output(),
+            DType::Float32,
+            &[2, 70, 4, 3],
+            &to_nchw(&expected, [2, 4, 3, 70]),
+            1e-6,
+        );
+    }
 }
 
 #[test]

@@ -183,8 +183,15 @@ fn reduce_channels<T: Widen<Wide = f32>>(
     let partial = |chunk: &[T]| {
         let mut sums = vec![0f64; channels];
         for blk in chunk.chunks_exact(block) {
-            for (c, run) in blk.chunks_exact(inner).enumerate() {
-                sums[c] += run.iter().map(|&v| f(c, v.widen())).sum::<f64>();
+            if inner == 1 {
+                // Channels last: one row of channels, added to the sums lane by lane.
+                for (c, (s, &v)) in sums.iter_mut().zip(blk).enumerate() {
+                    *s += f(c, v.widen());
+                }
+            } else {
+                for (c, run) in blk.chunks_exact(inner).enumerate() {
+                    sums[c] += run.iter().map(|&v| f(c, v.widen())).sum::<f64>();
+                }
             }
         }
         sums

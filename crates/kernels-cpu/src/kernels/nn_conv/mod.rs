@@ -8,6 +8,7 @@ mod im2col;
 mod layout;
 mod params;
 mod pool;
+mod pool_ops;
 mod widen;
 
 use sessionflow_core::KernelRegistry;

@@ -1,15 +1,12 @@
-//! `MaxPool` and `AvgPool`. NHWC pools with the channel loop innermost; NCHW is pooled in place
-//! as N·C single-channel NHWC images. Rows of output run in parallel.
+//! `MaxPool` and `AvgPool`: attrs, validation and layouts (the loops are in `pool_ops`), and
+//! max pooling across channels.
 
 use super::params::{Axis, Format, Padding, checked_elements, ints};
-use super::widen::PARALLEL_ELEMENTS;
+use super::pool_ops::{Avg, AvgElement, Geometry, Max, PoolOp, pool_nhwc, pool_planes};
 use crate::kernels::numeric::Numeric;
 use half::{bf16, f16};
-use num_traits::Float;
-use rayon::prelude::*;
 use sessionflow_core::{
-    DType, DeviceType, Element, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
-    Tensor,
+    DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status, Tensor,
 };
 use std::marker::PhantomData;
 
@@ -65,144 +62,6 @@ impl PoolAttrs {
             }
         }
         Ok(PoolAttrs { format, padding, ksize: [kh, kw, kc], strides: [sh, sw, sc] })
-    }
-}
-
-/// The sizes of one pooling, as NHWC images (NCHW: N·C images of one channel).
-struct Geometry {
-    images: usize,
-    rows: Axis,
-    cols: Axis,
-    channels: usize,
-}
-
-/// How one pooling op reduces a window.
-trait PoolOp<T>: Sync {
-    /// Computes output pixel `out` (one value per channel) from the `count` valid input pixels
-    /// of its window, given as slices of `out.len()` elements.
-    fn pixel<'a, I>(&self, window: I, count: usize, out: &mut [T])
-    where
-        I: Iterator<Item = &'a [T]> + Clone,
-        T: 'a;
-}
-
-struct Max;
-
-impl<T: Numeric + Sync + Send> PoolOp<T> for Max {
-    fn pixel<'a, I>(&self, window: I, _count: usize, out: &mut [T])
-    where
-        I: Iterator<Item = &'a [T]> + Clone,
-        T: 'a,
-    {
-        // TensorFlow starts from the lowest finite value and keeps the larger: NaNs and −∞
-        // never win.
-        out.fill(lowest::<T>());
-        for pixel in window {
-            for (o, &v) in out.iter_mut().zip(pixel) {
-                if v > *o {
-                    *o = v;
-                }
-            }
-        }
-    }
-}
-
-/// The lowest finite value of `T` (`T::LOWEST` is −∞ for floats).
-fn lowest<T: Numeric>() -> T {
-    if T::DTYPE.is_floating() {
-        // Every float dtype's finite minimum is the negated maximum; f64 holds them exactly.
-        match T::DTYPE {
-            DType::Float16 => T::from_f64(f16::MIN.to_f64()),
-            DType::BFloat16 => T::from_f64(bf16::MIN.to_f64()),
-            DType::Float32 => T::from_f64(f32::MIN as f64),
-            _ => T::from_f64(f64::MIN),
-        }
-    } else {
-        T::LOWEST
-    }
-}
-
-/// Averages in the compute type `A` over the window's valid (unpadded) pixels.
-struct Avg<A> {
-    _a: PhantomData<A>,
-}
-
-impl<T: AvgElement> PoolOp<T> for Avg<T::Acc> {
-    fn pixel<'a, I>(&self, window: I, count: usize, out: &mut [T])
-    where
-        I: Iterator<Item = &'a [T]> + Clone,
-        T: 'a,
-    {
-        // Sums go to a stack buffer, a block of channels at a time, so nothing is allocated.
-        const LANES: usize = 64;
-        let count = <T::Acc as num_traits::NumCast>::from(count).unwrap_or_else(T::Acc::nan);
-        for (start, out) in (0..out.len()).step_by(LANES).zip(out.chunks_mut(LANES)) {
-            let mut acc = [<T::Acc as num_traits::Zero>::zero(); LANES];
-            for pixel in window.clone() {
-                for (a, &v) in acc.iter_mut().zip(&pixel[start..start + out.len()]) {
-                    *a = *a + T::widen(v);
-                }
-            }
-            for (o, &a) in out.iter_mut().zip(&acc) {
-                *o = T::narrow(a / count);
-            }
-        }
-    }
-}
-
-/// A float element with its accumulation type.
-trait AvgElement: Element + Copy + Send + Sync {
-    type Acc: Float + Send + Sync;
-    fn widen(self) -> Self::Acc;
-    fn narrow(a: Self::Acc) -> Self;
-}
-
-macro_rules! avg_element {
-    ($t:ty, $acc:ty, $widen:expr, $narrow:expr) => {
-        impl AvgElement for $t {
-            type Acc = $acc;
-            #[inline]
-            fn widen(self) -> $acc {
-                $widen(self)
-            }
-            #[inline]
-            fn narrow(a: $acc) -> $t {
-                $narrow(a)
-            }
-        }
-    };
-}
-
-avg_element!(f32, f32, |v| v, |a| a);
-avg_element!(f64, f64, |v| v, |a| a);
-avg_element!(f16, f32, f16::to_f32, f16::from_f32);
-avg_element!(bf16, f32, bf16::to_f32, bf16::from_f32);
-
-/// Pools every output row; `out` is `[images, OH, OW, channels]`.
-fn pool_nhwc<T: Copy + Send + Sync>(g: &Geometry, input: &[T], out: &mut [T], op: &impl PoolOp<T>) {
-    let c = g.channels;
-    let out_row = g.cols.output * c;
-    let image = g.rows.input * g.cols.input * c;
-    let row = |r: usize, dst: &mut [T]| {
-        let (n, y) = (r / g.rows.output, r % g.rows.output);
-        let image = &input[n * image..][..image];
-        let ys = g.rows.valid_taps(y);
-        for (x, pixel) in dst.chunks_exact_mut(c).enumerate() {
-            let xs = g.cols.valid_taps(x);
-            let window = ys.clone().flat_map(|ky| {
-                let iy = y * g.rows.stride + ky - g.rows.pad;
-                xs.clone().map(move |kx| {
-                    let ix = x * g.cols.stride + kx - g.cols.pad;
-                    &image[(iy * g.cols.input + ix) * c..][..c]
-                })
-            });
-            op.pixel(window, ys.len() * xs.len(), pixel);
-        }
-    };
-    if out.len() >= PARALLEL_ELEMENTS {
-        out.par_chunks_mut(out_row).enumerate().for_each(|(r, dst)| row(r, dst));
-    } else {
-        out.chunks_mut(out_row).enumerate().for_each(|(r, dst)| row(r, dst));
     }
 }
 
@@ -276,12 +135,17 @@ impl<T: Numeric + Send + Sync, P: PoolOp<T> + Send> OpKernel for PoolKernel<T, P
         checked_elements(&out_dims)?;
         let mut out = Tensor::zeros(ctx.allocator(), T::DTYPE, a.format.shape(out_dims))?;
         if out.num_elements() > 0 {
-            let g = match a.format {
-                Format::Nhwc => Geometry { images: n, rows, cols, channels: c },
-                Format::Nchw => Geometry { images: n * c, rows, cols, channels: 1 },
-            };
-            debug_assert_eq!(g.images * rows.output * cols.output * g.channels, out.num_elements());
-            pool_nhwc(&g, input.as_slice()?, out.as_mut_slice()?, &self.op);
+            let (x, y) = (input.as_slice()?, out.as_mut_slice()?);
+            match a.format {
+                Format::Nhwc => {
+                    let g = Geometry { rows, cols, channels: c };
+                    pool_nhwc(&g, x, y, &self.op);
+                }
+                Format::Nchw => {
+                    let g = Geometry { rows, cols, channels: 1 };
+                    pool_planes(&g, x, y, &self.op);
+                }
+            }
         }
         ctx.set_output(0, out);
         Ok(())
@@ -303,7 +167,7 @@ fn avg_factory<T: Numeric + AvgElement>(node: &NodeView<'_>) -> Result<Box<dyn O
             "Non-spatial pooling is not yet supported. Volunteers? :)",
         ));
     }
-    let op = Avg::<T::Acc> { _a: PhantomData };
+    let op = Avg::<T::Acc>::new();
     Ok(Box::new(PoolKernel::<T, Avg<T::Acc>> { attrs, op, _t: PhantomData }))
 }
 
