@@ -1,0 +1,163 @@
+//! Strided matrix products for the convolutions: `gemm` for f32/f64, plain loops for i32.
+
+use crate::kernels::numeric::Numeric;
+use gemm::Parallelism;
+use std::cell::RefCell;
+use std::thread::LocalKey;
+
+/// Below this many multiply-adds a single thread is faster than waking the pool.
+const PARALLEL_THRESHOLD: usize = 1 << 18;
+
+/// Scratch buffers up to this many elements stay with their thread for the next run.
+const SCRATCH_KEEP: usize = 1 << 22;
+
+thread_local! {
+    static SCRATCH_F32: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH_F64: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on `len` elements of this thread's scratch buffer when it is free and small enough
+/// to keep (so repeated runs do not fault in fresh pages), else on a fresh buffer. The contents
+/// are left over from earlier runs: callers overwrite what they read.
+fn with_reused<T: Copy + Default, R>(
+    key: &'static LocalKey<RefCell<Vec<T>>>,
+    len: usize,
+    f: impl FnOnce(&mut [T]) -> R,
+) -> R {
+    key.with(|cell| match cell.try_borrow_mut() {
+        // Busy means a nested run on this thread (rayon work stealing): it gets its own.
+        Ok(mut buf) if len <= SCRATCH_KEEP => {
+            if buf.len() < len {
+                buf.resize(len, T::default());
+            }
+            f(&mut buf[..len])
+        }
+        _ => f(&mut vec![T::default(); len]),
+    })
+}
+
+/// A strided matrix inside a slice: element (i, j) is at `offset + i·rs + j·cs`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Mat {
+    pub offset: usize,
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl Mat {
+    /// A row-major matrix with row stride `rs` starting at `offset`.
+    pub(super) fn rows(offset: usize, rs: usize) -> Mat {
+        Mat { offset, rs, cs: 1 }
+    }
+
+    /// Panics unless a `rows × cols` matrix fits in `len` elements. The convolutions derive
+    /// every view from validated shapes, so a failure here is a bug in them, and the check
+    /// keeps the unsafe `gemm` call below sound whatever happens.
+    fn assert_fits(&self, rows: usize, cols: usize, len: usize) {
+        let last = self.offset + (rows - 1) * self.rs + (cols - 1) * self.cs;
+        assert!(last < len, "matrix view out of bounds: {last} >= {len}");
+    }
+}
+
+/// How an element type multiplies strided matrices.
+pub(super) trait GemmElement: Numeric + Send + Sync {
+    /// `dst = a · b` for an `m×k` `a` and a `k×n` `b`, overwriting the `m×n` view of `dst`.
+    /// Does nothing when any size is 0 (callers zero-fill `dst` for `k = 0`).
+    #[allow(clippy::too_many_arguments)]
+    fn gemm(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[Self],
+        am: Mat,
+        b: &[Self],
+        bm: Mat,
+        dst: &mut [Self],
+        dm: Mat,
+    );
+
+    /// Runs `f` on a scratch buffer of `len` elements whose contents are unspecified.
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R {
+        f(&mut vec![Self::ZERO; len])
+    }
+}
+
+macro_rules! gemm_float {
+    ($($t:ty => $scratch:ident),*) => {$(
+        impl GemmElement for $t {
+            fn gemm(
+                m: usize, n: usize, k: usize,
+                a: &[$t], am: Mat, b: &[$t], bm: Mat, dst: &mut [$t], dm: Mat,
+            ) {
+                if m == 0 || n == 0 || k == 0 {
+                    return;
+                }
+                am.assert_fits(m, k, a.len());
+                bm.assert_fits(k, n, b.len());
+                dm.assert_fits(m, n, dst.len());
+                let parallelism = if m.saturating_mul(n).saturating_mul(k) >= PARALLEL_THRESHOLD {
+                    Parallelism::Rayon(0)
+                } else {
+                    Parallelism::None
+                };
+                // SAFETY: the three views were checked to lie inside their slices just above;
+                // `dst` is a unique borrow, so it aliases neither `a` nor `b`.
+                unsafe {
+                    gemm::gemm(
+                        m, n, k,
+                        dst.as_mut_ptr().add(dm.offset), dm.cs as isize, dm.rs as isize,
+                        false,
+                        a.as_ptr().add(am.offset), am.cs as isize, am.rs as isize,
+                        b.as_ptr().add(bm.offset), bm.cs as isize, bm.rs as isize,
+                        0.0, 1.0,
+                        false, false, false,
+                        parallelism,
+                    );
+                }
+            }
+
+            fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [$t]) -> R) -> R {
+                with_reused(&$scratch, len, f)
+            }
+        }
+    )*};
+}
+
+gemm_float!(f32 => SCRATCH_F32, f64 => SCRATCH_F64);
+
+impl GemmElement for i32 {
+    fn gemm(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[i32],
+        am: Mat,
+        b: &[i32],
+        bm: Mat,
+        dst: &mut [i32],
+        dm: Mat,
+    ) {
+        if m == 0 || n == 0 || k == 0 {
+            return;
+        }
+        am.assert_fits(m, k, a.len());
+        bm.assert_fits(k, n, b.len());
+        dm.assert_fits(m, n, dst.len());
+        // i-k-j order: the inner loop walks a row of `b` and of `dst`. Integers wrap on
+        // overflow, as TensorFlow's do in practice.
+        for i in 0..m {
+            let row = dm.offset + i * dm.rs;
+            for j in 0..n {
+                dst[row + j * dm.cs] = 0;
+            }
+            for kk in 0..k {
+                let x = a[am.offset + i * am.rs + kk * am.cs];
+                let brow = bm.offset + kk * bm.rs;
+                for j in 0..n {
+                    let d = &mut dst[row + j * dm.cs];
+                    *d = d.wrapping_add(x.wrapping_mul(b[brow + j * bm.cs]));
+                }
+            }
+        }
+    }
+}
