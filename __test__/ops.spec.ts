@@ -230,3 +230,21 @@ test('noOp is an Operation with no outputs', (t) => {
     t.is(String(op), "<tf.Operation 'group' type=NoOp>")
   })
 })
+
+test('identityN passes a list of tensors of different dtypes through one node', (t) => {
+  new tf.Graph().asDefault((g) => {
+    const [a, b] = tf.identityN([tf.constant([1, 2]), tf.constant(true)], 'both')
+    t.is(a.op, b.op)
+    t.is(a.op.type, 'IdentityN')
+    t.deepEqual([a.dtype, b.dtype], ['float32', 'bool'])
+    tf.withSession(
+      (sess) => {
+        const [va, vb] = sess.run([a, b])
+        t.deepEqual(va.toArray(), [1, 2])
+        t.is(vb.item(), true)
+      },
+      { graph: g },
+    )
+    t.is(tf.compat.v1.identity_n, tf.identityN)
+  })
+})

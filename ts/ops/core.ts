@@ -97,6 +97,18 @@ export function identity(input: TensorLike, name?: string): Tensor {
   return unaryOp('Identity', name ?? 'Identity', input)
 }
 
+/** Each input passed through unchanged, as one node (op `IdentityN`). */
+export function identityN(inputs: readonly TensorLike[], name?: string): Tensor[] {
+  if (inputs.length === 0) throw new InvalidArgumentError('identityN needs at least one input')
+  const graph = graphOf(...inputs)
+  return addNode(
+    graph,
+    'IdentityN',
+    name ?? 'IdentityN',
+    inputs.map((x) => toTensor(graph, x)),
+  )
+}
+
 /** An operation that does nothing (op `NoOp`); useful as a target to group control inputs. */
 export function noOp(name?: string): Operation {
   return getDefaultGraph().addOperation({ op: 'NoOp', name: name ?? 'NoOp' })
@@ -178,5 +190,6 @@ export const CORE_TABLE = {
   constant: ['constant', constant],
   placeholder: ['placeholder', placeholder],
   identity: ['identity', identity],
+  identityN: ['identity_n', identityN],
   noOp: ['no_op', noOp],
 } as const

@@ -1,4 +1,6 @@
-use crate::{ArgType, Endpoint, InferenceContext, InputInfo, Node, NodeId, OpDef, OpRegistry};
+use crate::{
+    ArgType, AttrKind, Endpoint, InferenceContext, InputInfo, Node, NodeId, OpDef, OpRegistry,
+};
 use sessionflow_core::{AttrMap, AttrValue, DType, PartialShape, Result, Status, Tensor};
 use std::collections::HashMap;
 
@@ -254,8 +256,8 @@ fn validate_name(name: &str) -> Result<()> {
 
 /// Matches inputs to the op's arguments, sets list lengths (`N`) and infers type attrs.
 fn resolve_input_attrs(op: &OpDef, input_types: &[DType], attrs: &mut AttrMap) -> Result<()> {
-    let fixed: usize = op.inputs.iter().filter(|a| a.number_attr.is_none()).count();
-    let lists = op.inputs.iter().filter(|a| a.number_attr.is_some()).count();
+    let fixed: usize = op.inputs.iter().filter(|a| !is_list(op, a)).count();
+    let lists = op.inputs.iter().filter(|a| is_list(op, a)).count();
     let list_len = match lists {
         0 if input_types.len() == fixed => 0,
         1 if input_types.len() >= fixed => input_types.len() - fixed,
@@ -271,6 +273,23 @@ fn resolve_input_attrs(op: &OpDef, input_types: &[DType], attrs: &mut AttrMap) -
     let mut next = 0;
     let mut first_arg_of_type: HashMap<&str, &str> = HashMap::new();
     for arg in &op.inputs {
+        if let Some(t) = type_list_attr(op, arg) {
+            let types = input_types[next..next + list_len].to_vec();
+            match attrs.get(t) {
+                Some(AttrValue::ListType(given)) if *given != types => {
+                    return Err(Status::invalid_argument(format!(
+                        "Input '{}' of '{}' Op has types {types:?} that do not match attr '{t}' {given:?}.",
+                        arg.name, op.name
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    attrs.insert(t.to_owned(), AttrValue::ListType(types));
+                }
+            }
+            next += list_len;
+            continue;
+        }
         let count = match arg.number_attr {
             Some(n) => {
                 set_or_check(attrs, n, AttrValue::Int(list_len as i64), op.name)?;
@@ -307,6 +326,19 @@ fn resolve_input_attrs(op: &OpDef, input_types: &[DType], attrs: &mut AttrMap) -
         next += count;
     }
     Ok(())
+}
+
+/// The `list(type)` attr an argument takes its dtypes from (`"input: T"` with `T: list(type)`).
+fn type_list_attr(op: &OpDef, arg: &crate::ArgDef) -> Option<&'static str> {
+    match arg.ty {
+        ArgType::Attr(t) if op.attr_def(t).is_some_and(|d| d.kind == AttrKind::ListType) => Some(t),
+        _ => None,
+    }
+}
+
+/// Whether an argument takes a variable number of tensors.
+fn is_list(op: &OpDef, arg: &crate::ArgDef) -> bool {
+    arg.number_attr.is_some() || type_list_attr(op, arg).is_some()
 }
 
 fn set_or_check(attrs: &mut AttrMap, name: &str, value: AttrValue, op: &str) -> Result<()> {
@@ -363,6 +395,18 @@ fn complete_attrs(op: &OpDef, attrs: &mut AttrMap) -> Result<()> {
 fn output_types(op: &OpDef, attrs: &AttrMap) -> Result<Vec<DType>> {
     let mut out = Vec::new();
     for arg in &op.outputs {
+        if let Some(t) = type_list_attr(op, arg) {
+            match attrs.get(t) {
+                Some(AttrValue::ListType(types)) => out.extend(types),
+                _ => {
+                    return Err(Status::invalid_argument(format!(
+                        "{} requires attr '{t}'",
+                        op.name
+                    )));
+                }
+            }
+            continue;
+        }
         let dtype = match arg.ty {
             ArgType::Fixed(d) => d,
             ArgType::Attr(t) => match attrs.get(t) {

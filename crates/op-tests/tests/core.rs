@@ -48,3 +48,16 @@ fn matmul_of_empty_inner_dimension_is_zeros() {
     let t = OpCase::new("MatMul").input(&[2, 0], &[0f32; 0]).input(&[0, 3], &[0f32; 0]).output();
     assert_values(&t, &[2, 3], &[0f32; 6]);
 }
+
+#[test]
+fn identity_n_forwards_a_list_of_mixed_dtypes() {
+    let outs = OpCase::new("IdentityN")
+        .input(&[2], &[1.5f32, -2.0])
+        .input(&[], &[7i64])
+        .input_tensor(string_tensor(&[1], &["s"]))
+        .outputs();
+    assert_eq!(outs.len(), 3);
+    assert_values(&outs[0], &[2], &[1.5f32, -2.0]);
+    assert_values(&outs[1], &[], &[7i64]);
+    assert_eq!(outs[2].as_strings().unwrap(), [b"s".to_vec()]);
+}

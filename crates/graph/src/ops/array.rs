@@ -23,7 +23,26 @@ pub(super) fn register(r: &mut OpRegistry) {
             .type_attr("T", &DType::ALL)
             .shape(unchanged_shape),
     );
+    r.register(
+        OpDef::new("IdentityN")
+            .input("input: T")
+            .output("output: T")
+            .attr("T: list(type)")
+            .shape(identity_n_shape),
+    );
     r.register(OpDef::new("NoOp"));
+}
+
+/// Output i has input i's shape.
+fn identity_n_shape(c: &mut InferenceContext<'_>) -> Result<()> {
+    if c.num_inputs() == 0 {
+        return Err(Status::invalid_argument("IdentityN needs at least one input"));
+    }
+    for i in 0..c.num_inputs() {
+        let shape = c.input(i).clone();
+        c.set_output(i, shape);
+    }
+    Ok(())
 }
 
 fn const_shape(c: &mut InferenceContext<'_>) -> Result<()> {

@@ -1,6 +1,7 @@
 use sessionflow_core::{DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result};
 
-/// Forwards its input (Identity), or does nothing (NoOp, which has no inputs or outputs).
+/// Forwards each input to the output of the same index (Identity, IdentityN), or does nothing
+/// (NoOp, which has no inputs or outputs).
 struct ForwardKernel;
 
 impl OpKernel for ForwardKernel {
@@ -18,7 +19,7 @@ impl OpKernel for ForwardKernel {
 }
 
 pub(super) fn register(r: &mut KernelRegistry) {
-    for op in ["Identity", "NoOp"] {
+    for op in ["Identity", "IdentityN", "NoOp"] {
         r.register(op, DeviceType::CPU, None, |_: &NodeView<'_>| Ok(Box::new(ForwardKernel)));
     }
 }
