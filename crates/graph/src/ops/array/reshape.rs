@@ -67,7 +67,7 @@ fn reshape_shape(c: &mut InferenceContext<'_>) -> Result<()> {
             return Ok(());
         };
         let divisible = |n: usize, d: usize| {
-            if n % d == 0 {
+            if n.is_multiple_of(d) {
                 Ok(n / d)
             } else {
                 Err(Status::invalid_argument(format!(

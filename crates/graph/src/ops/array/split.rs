@@ -52,7 +52,7 @@ fn split_shape(c: &mut InferenceContext<'_>) -> Result<()> {
                 Some(dims) => {
                     let mut out = dims.to_vec();
                     if let Some(d) = dims[axis] {
-                        if d % num != 0 {
+                        if !d.is_multiple_of(num) {
                             return Err(Status::invalid_argument(format!(
                                 "Dimension size must be evenly divisible by {num} but is {d}\n\tNumber of ways to split should evenly divide the split dimension"
                             )));

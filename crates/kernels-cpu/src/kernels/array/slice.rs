@@ -136,10 +136,10 @@ impl OpKernel for StridedSlice {
         let in_strides = strides_of(dims);
         let mut view =
             View { dims: processing, strides: Vec::with_capacity(dims.len()), offset: 0 };
-        for i in 0..dims.len() {
+        for ((&b, &step), &s) in dense.begin.iter().zip(&dense.strides).zip(&in_strides) {
             // A non-empty range starts inside the input, so begin >= 0 here.
-            view.offset += dense.begin[i] as usize * in_strides[i];
-            view.strides.push(dense.strides[i] as isize * in_strides[i] as isize);
+            view.offset += b as usize * s;
+            view.strides.push(step as isize * s as isize);
         }
         let out = with_item!(input.dtype(), |T| through_view::<T>(ctx, input, &view))?
             .reshaped(final_shape)?;

@@ -98,7 +98,7 @@ impl OpKernel for Split {
         let axis = split_axis(read_index(dim_t, "split_dim")?[0], input.shape().rank())?;
         let n = self.num_split;
         let size = input.shape().dim(axis);
-        if size % n != 0 {
+        if !size.is_multiple_of(n) {
             return Err(Status::invalid_argument(format!(
                 "Number of ways to split should evenly divide the split dimension, but got split_dim {axis} (size = {size}) and num_split {n}"
             )));
