@@ -28,7 +28,8 @@ fn iota(n: usize) -> Vec<i32> {
 }
 
 fn shape_and_perm() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
-    prop::collection::vec(0usize..4, 1..5).prop_flat_map(|dims| {
+    // Up to 11 per dimension so that batched transposes reach the tiled path (8 and more).
+    prop::collection::vec(0usize..12, 1..5).prop_flat_map(|dims| {
         let perm: Vec<usize> = (0..dims.len()).collect();
         (Just(dims), Just(perm).prop_shuffle())
     })
@@ -131,4 +132,78 @@ proptest! {
         let t = case.input(&[], &[axis as i32]).output();
         assert_values(&t, &out_dims, &expected);
     }
+}
+
+/// Tensors above the parallel threshold (32k elements) are filled by several threads in
+/// blocks; the blocks must tile the output exactly.
+#[test]
+fn large_tensors_split_across_threads() {
+    let (r, c) = (200usize, 300usize);
+    let a: Vec<i32> = iota(r * c);
+    let b: Vec<i32> = a.iter().map(|v| -v).collect();
+    let joined =
+        OpCase::new("ConcatV2").input(&[r, c], &a).input(&[r, c], &b).input(&[], &[1i32]).output();
+    let expected: Vec<i32> = (0..r)
+        .flat_map(|i| {
+            (0..2 * c)
+                .map(move |j| if j < c { (i * c + j) as i32 } else { -((i * c + j - c) as i32) })
+        })
+        .collect();
+    assert_values(&joined, &[r, 2 * c], &expected);
+
+    let parts = OpCase::new("Split")
+        .input(&[], &[1i32])
+        .input_tensor(joined)
+        .attr_int("num_split", 2)
+        .outputs();
+    assert_values(&parts[0], &[r, c], &a);
+    assert_values(&parts[1], &[r, c], &b);
+
+    let padded = OpCase::new("Pad").input(&[r, c], &a).input(&[2, 2], &[1i32, 2, 3, 4]).output();
+    let (pr, pc) = (r + 3, c + 7);
+    let expected: Vec<i32> = (0..pr * pc)
+        .map(|k| {
+            let (i, j) = (k / pc, k % pc);
+            if (1..=r).contains(&i) && (3..3 + c).contains(&j) {
+                ((i - 1) * c + j - 3) as i32
+            } else {
+                0
+            }
+        })
+        .collect();
+    assert_values(&padded, &[pr, pc], &expected);
+
+    // numpy's "reflect": index -k maps to k, and n-1+k to n-1-k.
+    let reflect = |x: isize, n: isize| {
+        if x < 0 {
+            -x
+        } else if x >= n {
+            2 * (n - 1) - x
+        } else {
+            x
+        }
+    };
+    let mirrored = OpCase::new("MirrorPad")
+        .input(&[r, c], &a)
+        .input(&[2, 2], &[2i32, 2, 3, 3])
+        .attr_str("mode", "REFLECT")
+        .output();
+    let (mr, mc) = (r + 4, c + 6);
+    let expected: Vec<i32> = (0..mr * mc)
+        .map(|k| {
+            let i = reflect((k / mc) as isize - 2, r as isize) as usize;
+            let j = reflect((k % mc) as isize - 3, c as isize) as usize;
+            (i * c + j) as i32
+        })
+        .collect();
+    assert_values(&mirrored, &[mr, mc], &expected);
+
+    let t = OpCase::new("Transpose")
+        .input(&[2, r, c], &iota(2 * r * c))
+        .input(&[3], &[0i32, 2, 1])
+        .output();
+    let expected: Vec<i32> = (0..2 * r * c)
+        .map(|k| ((k / (r * c)) * r * c + (k % r) * c + (k / r) % c) as i32)
+        .collect();
+    assert_values(&t, &[2, c, r], &expected);
 }

@@ -64,6 +64,16 @@ pub(crate) fn for_row_blocks<T: Send>(
     row_len: usize,
     f: impl Fn(usize, &mut [T]) + Sync + Send,
 ) {
+    for_row_blocks_of(out, row_len, 1, f);
+}
+
+/// [`for_row_blocks`] with at least `min_rows` rows per block (but the last).
+pub(crate) fn for_row_blocks_of<T: Send>(
+    out: &mut [T],
+    row_len: usize,
+    min_rows: usize,
+    f: impl Fn(usize, &mut [T]) + Sync + Send,
+) {
     if out.is_empty() {
         return;
     }
@@ -71,7 +81,7 @@ pub(crate) fn for_row_blocks<T: Send>(
         f(0, out);
         return;
     }
-    let rows_per_block = BLOCK_ELEMENTS.div_ceil(row_len);
+    let rows_per_block = BLOCK_ELEMENTS.div_ceil(row_len).max(min_rows);
     out.par_chunks_mut(rows_per_block * row_len)
         .enumerate()
         .for_each(|(i, block)| f(i * rows_per_block, block));

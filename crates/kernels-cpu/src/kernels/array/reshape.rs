@@ -159,3 +159,60 @@ impl OpKernel for Squeeze {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sessionflow_alloc::CpuAllocator;
+    use sessionflow_core::{Allocator, AttrMap, AttrValue, DType, Tensor};
+    use std::sync::Arc;
+
+    fn run(kernel: &dyn OpKernel, inputs: Vec<Tensor>, alloc: &Arc<dyn Allocator>) -> Tensor {
+        let mut ctx = KernelContext::new(inputs, 1, alloc);
+        kernel.compute(&mut ctx).unwrap();
+        ctx.into_outputs().unwrap().remove(0)
+    }
+
+    #[test]
+    fn reshapes_share_the_input_buffer() {
+        let alloc: Arc<dyn Allocator> = Arc::new(CpuAllocator::new(None));
+        let x = Tensor::from_slice(&alloc, TensorShape::new([2, 3]), &[1f32, 2., 3., 4., 5., 6.])
+            .unwrap();
+        let shape = Tensor::from_slice(&alloc, TensorShape::new([1]), &[-1i32]).unwrap();
+        let flat = run(&Reshape, vec![x.clone(), shape], &alloc);
+        assert_eq!(flat.shape().dims(), [6]);
+        assert_eq!(flat.as_bytes().unwrap().as_ptr(), x.as_bytes().unwrap().as_ptr());
+
+        let dim = Tensor::scalar(&alloc, 0i64).unwrap();
+        let expanded = run(&ExpandDims, vec![x.clone(), dim], &alloc);
+        assert_eq!(expanded.shape().dims(), [1, 2, 3]);
+        assert_eq!(expanded.as_bytes().unwrap().as_ptr(), x.as_bytes().unwrap().as_ptr());
+
+        let mut attrs = AttrMap::new();
+        attrs.insert("squeeze_dims".into(), AttrValue::ListInt(vec![]));
+        let node = NodeView {
+            name: "s",
+            op: "Squeeze",
+            attrs: &attrs,
+            input_types: &[DType::Float32],
+            output_types: &[DType::Float32],
+        };
+        let squeezed = run(&Squeeze::new(&node).unwrap(), vec![expanded.clone()], &alloc);
+        assert_eq!(squeezed.shape().dims(), [2, 3]);
+        assert_eq!(squeezed.as_bytes().unwrap().as_ptr(), x.as_bytes().unwrap().as_ptr());
+    }
+
+    #[test]
+    fn string_reshapes_share_the_strings() {
+        let alloc: Arc<dyn Allocator> = Arc::new(CpuAllocator::new(None));
+        let s = Tensor::from_strings(
+            TensorShape::new([2, 2]),
+            vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec(), b"d".to_vec()],
+        )
+        .unwrap();
+        let shape = Tensor::from_slice(&alloc, TensorShape::new([2]), &[4i64, 1]).unwrap();
+        let out = run(&Reshape, vec![s.clone(), shape], &alloc);
+        assert_eq!(out.shape().dims(), [4, 1]);
+        assert_eq!(out.as_strings().unwrap().as_ptr(), s.as_strings().unwrap().as_ptr());
+    }
+}

@@ -4,7 +4,7 @@
 //! are all such views; the engine merges dimensions that are contiguous in both, then copies
 //! whole rows: a `memcpy` when the innermost stride is 1.
 
-use super::args::for_row_blocks;
+use super::args::{for_row_blocks, for_row_blocks_of};
 use super::items::Item;
 
 /// An affine view of an input buffer, giving the output's elements in row-major order.
@@ -56,6 +56,13 @@ pub(crate) fn gather<T: Item>(src: &[T], view: &View, out: &mut [T]) {
         return;
     };
     let (&step, outer_strides) = v.strides.split_last().expect("strides is as long as dims");
+    if let ([.., a], [.., 1]) = (outer_dims, outer_strides)
+        && *a >= TILE
+        && inner >= TILE
+    {
+        gather_tiles(src, &v, out);
+        return;
+    }
     for_row_blocks(out, inner, |first_row, block| {
         // Position of the block's first row, then an odometer over the outer dimensions.
         let mut index = vec![0usize; outer_dims.len()];
@@ -81,6 +88,45 @@ pub(crate) fn gather<T: Item>(src: &[T], view: &View, out: &mut [T]) {
     });
 }
 
+/// Rows filled together by [`gather_tiles`]: more would keep more output lines in flight than
+/// L1 holds when rows are a power-of-two apart (measured: 8 beats 16 and 32 by 4-10x on a
+/// 2048² transpose).
+const TILE: usize = 8;
+
+/// [`gather`] for views whose second-innermost dimension is the input's contiguous one (a
+/// transpose of the two innermost dimensions, batched). Filling one output row reads an input
+/// column, a new cache line per element; filling TILE rows at once reads TILE contiguous
+/// input elements per column instead, so each input line serves TILE rows.
+fn gather_tiles<T: Item>(src: &[T], v: &View, out: &mut [T]) {
+    let k = v.dims.len();
+    let (a, n, step) = (v.dims[k - 2], v.dims[k - 1], v.strides[k - 1]);
+    let (batch_dims, batch_strides) = (&v.dims[..k - 2], &v.strides[..k - 2]);
+    for_row_blocks_of(out, n, TILE, |first_row, block| {
+        let rows = block.len() / n;
+        let mut r = 0;
+        while r < rows {
+            // A group of up to TILE consecutive rows of one batch element.
+            let row0 = first_row + r;
+            let (mut batch, i0) = (row0 / a, row0 % a);
+            let count = TILE.min(a - i0).min(rows - r);
+            let mut base = v.offset as isize + i0 as isize;
+            for d in (0..batch_dims.len()).rev() {
+                base += (batch % batch_dims[d]) as isize * batch_strides[d];
+                batch /= batch_dims[d];
+            }
+            let group = &mut block[r * n..(r + count) * n];
+            for j in 0..n {
+                // Column j of the group is `count` contiguous input elements.
+                let start = (base + j as isize * step) as usize;
+                for (i, x) in src[start..start + count].iter().enumerate() {
+                    group[i * n + j].clone_from(x);
+                }
+            }
+            r += count;
+        }
+    });
+}
+
 /// `row[j] = src[base + j·step]`.
 fn copy_row<T: Item>(src: &[T], base: isize, step: isize, row: &mut [T]) {
     let n = row.len();
@@ -88,6 +134,11 @@ fn copy_row<T: Item>(src: &[T], base: isize, step: isize, row: &mut [T]) {
     match step {
         1 => T::copy_run(row, &src[b..b + n]),
         0 => row.fill(src[b].clone()),
+        -1 => {
+            for (o, x) in row.iter_mut().zip(src[b + 1 - n..=b].iter().rev()) {
+                o.clone_from(x);
+            }
+        }
         s if s > 0 => {
             for (o, x) in row.iter_mut().zip(src[b..].iter().step_by(s as usize)) {
                 o.clone_from(x);
@@ -129,6 +180,17 @@ mod tests {
         assert_eq!(run(&src, &[2, 3], &[0, 1], 3), [3, 4, 5, 3, 4, 5]);
         assert_eq!(run(&src, &[], &[], 4), [4]);
         assert_eq!(run(&src, &[0, 3], &[3, 1], 0), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn tiled_batched_transposes_match_index_arithmetic() {
+        // [3, 40, 37] → [3, 37, 40]: the tiled path, with partial tiles at both edges.
+        let src: Vec<u32> = (0..3 * 40 * 37).collect();
+        let out = run(&src, &[3, 37, 40], &[40 * 37, 1, 37], 0);
+        for (i, &x) in out.iter().enumerate() {
+            let (b, r, c) = (i / (37 * 40), i / 40 % 37, i % 40);
+            assert_eq!(x as usize, b * 40 * 37 + c * 37 + r);
+        }
     }
 
     #[test]
