@@ -41,6 +41,7 @@ enum Gather {
     Shrink,
 }
 
+/// Bit `i` of `mask` (bits past 63 read as clear).
 fn bit(mask: i64, i: usize) -> bool {
     i < 64 && (mask >> i) & 1 == 1
 }
@@ -92,7 +93,9 @@ pub fn dense_strided_slice(
     // Step 2: one entry per input dimension.
     let dims = input.len();
     let (mut b, mut e, mut s) = (vec![0i64; dims], vec![0i64; dims], vec![0i64; dims]);
-    let (mut begin_mask, mut end_mask, mut shrink_mask) = (0u64, 0u64, 0u64);
+    // The dense masks, one flag per input dimension (TF's int32 masks cap the rank at 32).
+    let (mut begin_mask, mut end_mask, mut shrink_mask) =
+        (vec![false; dims], vec![false; dims], vec![false; dims]);
     let mut gather = Vec::with_capacity(sparse_dims + dims);
     let mut full = 0usize;
     for i in 0..sparse_dims {
@@ -102,8 +105,8 @@ pub fn dense_strided_slice(
             let next = (dims as i64 - after).clamp(0, dims as i64) as usize;
             while full < next {
                 s[full] = 1;
-                begin_mask |= 1 << full;
-                end_mask |= 1 << full;
+                begin_mask[full] = true;
+                end_mask[full] = true;
                 gather.push(Gather::Dense(full));
                 full += 1;
             }
@@ -122,15 +125,11 @@ pub fn dense_strided_slice(
                 e[full] = end[i];
             }
             s[full] = strides[i];
-            if bit(masks.begin, i) {
-                begin_mask |= 1 << full;
-            }
-            if bit(masks.end, i) {
-                end_mask |= 1 << full;
-            }
+            begin_mask[full] = bit(masks.begin, i);
+            end_mask[full] = bit(masks.end, i);
             if bit(masks.shrink_axis, i) {
                 gather.push(Gather::Shrink);
-                shrink_mask |= 1 << full;
+                shrink_mask[full] = true;
             } else {
                 gather.push(Gather::Dense(full));
             }
@@ -147,14 +146,14 @@ pub fn dense_strided_slice(
         if stride == 0 {
             return Err(Status::invalid_argument(format!("strides[{i}] must be non-zero")));
         }
-        let shrink = (shrink_mask >> i) & 1 == 1;
+        let shrink = shrink_mask[i];
         let Some(dim) = input[i] else {
             is_identity = false;
             processing.push(if shrink { Some(1) } else { None });
             continue;
         };
         let dim = dim as i64;
-        let masked = [(begin_mask >> i) & 1 == 1, (end_mask >> i) & 1 == 1];
+        let masked = [begin_mask[i], end_mask[i]];
         // Valid positions of begin (c = 0) and end (c = 1): [0, dim] forwards, [-1, dim-1]
         // backwards (-1 being "before the first element").
         let range = if stride > 0 { [0, dim] } else { [-1, dim - 1] };

@@ -71,6 +71,8 @@ fn expand_dims_inserts_a_one_at_any_position() {
             OpCase::new("ExpandDims").input_tensor(iota(dtype, &[])).input(&[], &[0i64]).output();
         assert_iota(&t, dtype, &[1], &[0]);
     }
+    let t = OpCase::new("ExpandDims").input(&[0, 2], &[0u8; 0]).input(&[], &[-2i32]).output();
+    assert_values(&t, &[0, 1, 2], &[0u8; 0]);
     let s = OpCase::new("ExpandDims").input_tensor(string_iota(&[2])).input(&[1], &[1i32]).output();
     assert_strings(&s, &[2, 1], &[Some(0), Some(1)]);
 }

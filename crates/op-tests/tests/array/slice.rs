@@ -46,4 +46,10 @@ fn slice_errors() {
     slice(x(), &[0], &[-2]).expect_error(Code::InvalidArgument, "");
     slice(x(), &[0, 0], &[1, 1]).expect_error(Code::InvalidArgument, "");
     slice(x(), &[5], &[-1]).expect_error(Code::InvalidArgument, "");
+    // begin + size would overflow: still an InvalidArgument, never a panic.
+    OpCase::new("Slice")
+        .input_tensor(x())
+        .input(&[1], &[1i64])
+        .input(&[1], &[i64::MAX])
+        .expect_error(Code::InvalidArgument, "");
 }

@@ -126,6 +126,31 @@ fn strided_slice_for_every_dtype_and_index_type() {
 }
 
 #[test]
+fn extreme_indices_clamp_instead_of_overflowing() {
+    // x[i64::MIN:i64::MAX:i64::MAX] takes the first element only.
+    let t = OpCase::new("StridedSlice")
+        .input_tensor(iota(DType::Int32, X1))
+        .input(&[1], &[i64::MIN])
+        .input(&[1], &[i64::MAX])
+        .input(&[1], &[i64::MAX])
+        .output();
+    assert_values(&t, &[1], &[0i32]);
+    // x[i64::MAX::i64::MIN] on [8] (backwards from the end, one step).
+    let t = OpCase::new("StridedSlice")
+        .input_tensor(iota(DType::Int32, X1))
+        .input(&[1], &[i64::MAX])
+        .input(&[1], &[0i64])
+        .input(&[1], &[i64::MIN])
+        .attr_int("end_mask", 1)
+        .output();
+    assert_values(&t, &[1], &[7i32]);
+    // A rank-70 input: mask bits stop at 63, the slice still works.
+    let dims = [1usize; 70];
+    let t = strided(iota(DType::Int32, &dims), &[0], &[1], &[1], [0; 5]).output();
+    assert_eq!(t.shape().dims(), &dims);
+}
+
+#[test]
 fn strided_slice_of_empty_tensors() {
     let t =
         strided(iota(DType::Float32, &[0, 3]), &[0, 1], &[0, 3], &[1, 1], [1, 1, 0, 0, 0]).output();

@@ -57,7 +57,7 @@ fn concat_shape(c: &mut InferenceContext<'_>) -> Result<()> {
         match (rank, c.input(i).rank()) {
             (Some(a), Some(b)) if a != b => {
                 return Err(Status::invalid_argument(format!(
-                    "Shapes must be equal rank, but are {b} and {a}"
+                    "Shape must be rank {a} but is rank {b}"
                 )));
             }
             (None, r) => rank = r,

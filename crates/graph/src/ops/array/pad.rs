@@ -24,7 +24,8 @@ pub(super) fn register(r: &mut OpRegistry) {
             .output("output: T")
             .type_attr("T", &DType::ALL)
             .type_attr("Tpaddings", INDEX_TYPES)
-            .shape(pad_v2_shape),
+            // As in TensorFlow, only the kernel checks that constant_values is a scalar.
+            .shape(pad_shape),
     );
     r.register(
         OpDef::new("MirrorPad")
@@ -36,11 +37,6 @@ pub(super) fn register(r: &mut OpRegistry) {
             .attr("mode: string")
             .shape(mirror_pad_shape),
     );
-}
-
-fn pad_v2_shape(c: &mut InferenceContext<'_>) -> Result<()> {
-    c.with_rank(2, 0)?;
-    pad_shape(c)
 }
 
 fn mirror_pad_shape(c: &mut InferenceContext<'_>) -> Result<()> {

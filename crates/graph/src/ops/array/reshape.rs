@@ -132,7 +132,7 @@ fn squeeze_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     for (i, &d) in list_int_attr(c, "squeeze_dims")?.iter().enumerate() {
         if d < -rank || d >= rank {
             return Err(Status::invalid_argument(format!(
-                "squeeze_dims[{i}] not in [{}, {rank}).",
+                "squeeze_dims[{i}] not in [{},{rank}).",
                 -rank
             )));
         }

@@ -47,7 +47,7 @@ impl OpKernel for Slice {
                         "Expected begin[{i}] in [0, {dim}], but got {b}"
                     )));
                 }
-                if s < 0 || b + s > dim {
+                if s < 0 || s > dim - b {
                     return Err(Status::invalid_argument(format!(
                         "Expected size[{i}] in [0, {}], but got {s}",
                         dim - b
@@ -139,7 +139,8 @@ impl OpKernel for StridedSlice {
         for ((&b, &step), &s) in dense.begin.iter().zip(&dense.strides).zip(&in_strides) {
             // A non-empty range starts inside the input, so begin >= 0 here.
             view.offset += b as usize * s;
-            view.strides.push(step as isize * s as isize);
+            // Saturating: only a dimension of one element can overflow, and its stride is unused.
+            view.strides.push((step as isize).saturating_mul(s as isize));
         }
         let out = with_item!(input.dtype(), |T| through_view::<T>(ctx, input, &view))?
             .reshaped(final_shape)?;
