@@ -5,7 +5,7 @@ use super::items::with_item;
 use super::strided::View;
 use super::transpose::through_view;
 use sessionflow_core::strided_slice::{StridedSliceMasks, dense_strided_slice};
-use sessionflow_core::{KernelContext, NodeView, OpKernel, Result, Status, TensorShape};
+use sessionflow_core::{KernelContext, NodeView, OpKernel, Result, Status, Tensor, TensorShape};
 
 /// `Slice`: `size[i]` elements from `begin[i]` along each dimension (-1: to the end).
 pub(super) struct Slice;
@@ -15,8 +15,7 @@ impl OpKernel for Slice {
         let (input, begin_t, size_t) = (ctx.input(0), ctx.input(1), ctx.input(2));
         let dims = input.shape().dims();
         let rank = dims.len();
-        let vector_of_rank =
-            |t: &sessionflow_core::Tensor| t.shape().rank() == 1 && t.num_elements() == rank;
+        let vector_of_rank = |t: &Tensor| t.shape().rank() == 1 && t.num_elements() == rank;
         if !vector_of_rank(begin_t) || !vector_of_rank(size_t) {
             return Err(Status::invalid_argument(format!(
                 "Expected begin and size arguments to be 1-D tensors of size {rank}, but got shapes {} and {} instead.",
@@ -63,11 +62,7 @@ impl OpKernel for Slice {
             return Ok(());
         }
         if out_dims.contains(&0) {
-            let out = sessionflow_core::Tensor::zeros(
-                ctx.allocator(),
-                input.dtype(),
-                TensorShape::new(out_dims),
-            )?;
+            let out = Tensor::zeros(ctx.allocator(), input.dtype(), TensorShape::new(out_dims))?;
             ctx.set_output(0, out);
             return Ok(());
         }
@@ -103,7 +98,7 @@ impl OpKernel for StridedSlice {
         let input = ctx.input(0);
         let (begin_t, end_t, strides_t) = (ctx.input(1), ctx.input(2), ctx.input(3));
         let n = strides_t.num_elements();
-        let ok = |t: &sessionflow_core::Tensor| t.shape().rank() == 1 && t.num_elements() == n;
+        let ok = |t: &Tensor| t.shape().rank() == 1 && t.num_elements() == n;
         if !ok(begin_t) || !ok(end_t) || !ok(strides_t) || n >= 32 {
             return Err(Status::invalid_argument(format!(
                 "Expected begin, end, and strides to be 1D equal size tensors, but got shapes {}, {}, and {} instead.",
@@ -129,7 +124,7 @@ impl OpKernel for StridedSlice {
             return Ok(());
         }
         if processing.contains(&0) {
-            let out = sessionflow_core::Tensor::zeros(ctx.allocator(), input.dtype(), final_shape)?;
+            let out = Tensor::zeros(ctx.allocator(), input.dtype(), final_shape)?;
             ctx.set_output(0, out);
             return Ok(());
         }
