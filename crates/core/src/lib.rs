@@ -11,6 +11,7 @@ mod element;
 mod kernel;
 mod shape;
 mod status;
+pub mod strided_slice;
 mod tensor;
 
 pub use allocator::{Allocator, AllocatorStats, TENSOR_ALIGNMENT};

@@ -1,3 +1,15 @@
+//! Array ops: constants and placeholders, and the data-movement ops (reshaping, transposing,
+//! joining, splitting, tiling, padding, reversing and slicing), one file per kind under
+//! `array/`.
+
+mod join;
+mod layout;
+mod pad;
+mod reshape;
+mod slice;
+mod split;
+mod util;
+
 use crate::{InferenceContext, OpDef, OpRegistry};
 use sessionflow_core::{AttrsExt, DType, PartialShape, Result, Status};
 
@@ -31,6 +43,12 @@ pub(super) fn register(r: &mut OpRegistry) {
             .shape(identity_n_shape),
     );
     r.register(OpDef::new("NoOp"));
+    reshape::register(r);
+    layout::register(r);
+    join::register(r);
+    split::register(r);
+    pad::register(r);
+    slice::register(r);
 }
 
 /// Output i has input i's shape.

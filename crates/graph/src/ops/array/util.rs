@@ -1,0 +1,126 @@
+//! Shape-function helpers of the array family: TensorFlow's `InferenceContext` operations
+//! (`Merge`, `NumElements`, scalar axes) over [`PartialShape`].
+
+use crate::InferenceContext;
+use sessionflow_core::{AttrValue, AttrsExt, DType, PartialShape, Result, Status};
+
+/// The value of input `i` as integers when it is a constant of any int dtype (`Tlen` and
+/// `Index` attrs allow int8 and int16 besides int32/int64).
+pub(super) fn const_ints(c: &InferenceContext<'_>, i: usize) -> Option<Vec<i64>> {
+    let t = c.input_value(i)?;
+    Some(match t.dtype() {
+        DType::Int8 => t.as_slice::<i8>().ok()?.iter().map(|&v| i64::from(v)).collect(),
+        DType::Int16 => t.as_slice::<i16>().ok()?.iter().map(|&v| i64::from(v)).collect(),
+        DType::Int32 => t.as_slice::<i32>().ok()?.iter().map(|&v| i64::from(v)).collect(),
+        DType::Int64 => t.as_slice::<i64>().ok()?.to_vec(),
+        _ => return None,
+    })
+}
+
+/// TensorFlow's `Merge` of two dimensions: unknown takes the other; known ones must agree.
+pub(super) fn merge_dim(a: Option<usize>, b: Option<usize>) -> Result<Option<usize>> {
+    match (a, b) {
+        (Some(x), Some(y)) if x != y => {
+            Err(Status::invalid_argument(format!("Dimensions must be equal, but are {x} and {y}")))
+        }
+        (Some(x), _) | (None, Some(x)) => Ok(Some(x)),
+        (None, None) => Ok(None),
+    }
+}
+
+/// TensorFlow's `Merge` of two shapes: unknown rank takes the other; ranks and known
+/// dimensions must agree.
+pub(super) fn merge_shapes(a: &PartialShape, b: &PartialShape) -> Result<PartialShape> {
+    let (Some(da), Some(db)) = (a.dims(), b.dims()) else {
+        return Ok(if a.rank().is_some() { a.clone() } else { b.clone() });
+    };
+    if da.len() != db.len() {
+        return Err(Status::invalid_argument(format!(
+            "Shapes must be equal rank, but are {} and {}",
+            da.len(),
+            db.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(da.len());
+    for (i, (&x, &y)) in da.iter().zip(db).enumerate() {
+        out.push(merge_dim(x, y).map_err(|_| {
+            Status::invalid_argument(format!(
+                "Dimension {i} in both shapes must be equal, but are {} and {}. Shapes are {a} and {b}.",
+                x.unwrap_or(0),
+                y.unwrap_or(0)
+            ))
+        })?);
+    }
+    Ok(PartialShape::new(out))
+}
+
+/// TensorFlow's `NumElements`: 0 if any dimension is 0, else the product when all are known.
+pub(super) fn num_elements(dims: &[Option<usize>]) -> Option<usize> {
+    if dims.contains(&Some(0)) {
+        return Some(0);
+    }
+    dims.iter().try_fold(1usize, |acc, d| d.and_then(|d| acc.checked_mul(d)))
+}
+
+/// TensorFlow's `WithValue` on a dimension.
+pub(super) fn with_value(dim: Option<usize>, value: usize) -> Result<()> {
+    match dim {
+        Some(d) if d != value => {
+            Err(Status::invalid_argument(format!("Dimension must be {value} but is {d}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The dims of a shape of known rank, or `None`.
+pub(super) fn dims_of(shape: &PartialShape) -> Option<Vec<Option<usize>>> {
+    shape.dims().map(<[_]>::to_vec)
+}
+
+/// TensorFlow's `MakeDimForScalarInputWithNegativeIndexing`: input `i` must be a scalar; its
+/// constant value, wrapped by `rank` when negative, or `None` when not known.
+pub(super) fn scalar_axis(
+    c: &InferenceContext<'_>,
+    i: usize,
+    rank: Option<usize>,
+) -> Result<Option<usize>> {
+    c.with_rank(i, 0)?;
+    let Some(v) = const_ints(c, i).and_then(|v| v.first().copied()) else {
+        return Ok(None);
+    };
+    let out_of_range = |r: usize| {
+        Status::invalid_argument(format!(
+            "Dimension size, given by scalar input {v} must be in range [-{r}, {r})"
+        ))
+    };
+    match rank {
+        None if v < 0 => Ok(None),
+        None => Ok(Some(v as usize)),
+        Some(r) if v < 0 && v + (r as i64) < 0 => Err(out_of_range(r)),
+        Some(r) if v < 0 => Ok(Some((v + r as i64) as usize)),
+        Some(r) if r > 0 && v >= r as i64 => Err(out_of_range(r)),
+        Some(_) => Ok(Some(v as usize)),
+    }
+}
+
+/// Fails unless the list attr `name` is at least `min` long (TF's attr minimum).
+pub(super) fn check_min(c: &InferenceContext<'_>, name: &str, min: i64) -> Result<i64> {
+    let v = c.attr_int(name)?;
+    if v < min {
+        return Err(Status::invalid_argument(format!(
+            "Value for attr '{name}' of {v} must be at least minimum {min}"
+        )));
+    }
+    Ok(v)
+}
+
+/// A `list(int)` attr (its kind was checked when the node was built).
+pub(super) fn list_int_attr<'a>(c: &'a InferenceContext<'_>, name: &str) -> Result<&'a [i64]> {
+    match c.attrs.attr(name)? {
+        AttrValue::ListInt(v) => Ok(v),
+        other => Err(Status::invalid_argument(format!(
+            "attr '{name}' should be list(int), but is {}",
+            other.kind()
+        ))),
+    }
+}
