@@ -168,12 +168,11 @@ fn lenient_broadcast(a: &[Option<usize>], b: &[Option<usize>]) -> PartialShape {
 /// from the last to the first).
 fn add_n_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     let n = c.attr_int("N")?;
-    if n < 1 {
+    let Some(last) = c.num_inputs().checked_sub(1).filter(|_| n >= 1) else {
         return Err(Status::invalid_argument(format!(
             "Value for attr 'N' of {n} must be at least minimum 1"
         )));
-    }
-    let last = c.num_inputs() - 1;
+    };
     let mut merged = c.input(last).clone();
     for i in (0..last).rev() {
         merged = merge_shapes(c.input(i), &merged).map_err(|s| {
