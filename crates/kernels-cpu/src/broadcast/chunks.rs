@@ -1,5 +1,6 @@
 //! Splitting elementwise work across rayon's pool.
 
+use super::simd::Simd;
 use rayon::prelude::*;
 
 /// Outputs of at least this many cost units (elements × relative cost) are split across
@@ -38,12 +39,10 @@ pub(crate) fn map_unary<A: Copy + Sync, O: Send>(
     f: impl Fn(A) -> O + Sync,
 ) {
     debug_assert_eq!(x.len(), out.len());
+    let simd = Simd::detect();
     for_each_chunk(out, cost, |start, chunk| {
         // `chunk` lies inside `out`, which is as long as `x`.
-        let src = &x[start..start + chunk.len()];
-        for (o, &a) in chunk.iter_mut().zip(src) {
-            *o = f(a);
-        }
+        simd.map(&x[start..start + chunk.len()], chunk, &f);
     });
 }
 

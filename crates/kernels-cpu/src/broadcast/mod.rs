@@ -3,10 +3,12 @@
 
 mod chunks;
 mod plan;
+mod simd;
 
 pub(crate) use chunks::{for_each_chunk, map_unary};
 use plan::{Plan, padded_dim};
 use sessionflow_core::{Result, Status, TensorShape};
+use simd::Simd;
 
 /// The numpy broadcast of two concrete shapes, or InvalidArgument as TensorFlow words it.
 pub fn broadcast_shapes(a: &TensorShape, b: &TensorShape) -> Result<TensorShape> {
@@ -61,34 +63,25 @@ pub(crate) fn broadcast_apply<A: Sync, B: Sync, O: Send>(
     if out.is_empty() {
         return;
     }
+    let simd = Simd::detect();
     // Fast paths cover most graphs: equal shapes and scalar operands.
     let n = out.len();
     if x.len() == n && y.len() == n {
         for_each_chunk(out, cost, |s, chunk| {
-            let (xc, yc) = (&x[s..s + chunk.len()], &y[s..s + chunk.len()]);
-            for ((o, a), b) in chunk.iter_mut().zip(xc).zip(yc) {
-                *o = f(a, b);
-            }
+            let range = s..s + chunk.len();
+            simd.zip(&x[range.clone()], &y[range], chunk, &f);
         });
     } else if y.len() == 1 && x.len() == n {
-        let b = &y[0];
         for_each_chunk(out, cost, |s, chunk| {
-            let xc = &x[s..s + chunk.len()];
-            for (o, a) in chunk.iter_mut().zip(xc) {
-                *o = f(a, b);
-            }
+            simd.right(&x[s..s + chunk.len()], &y[0], chunk, &f);
         });
     } else if x.len() == 1 && y.len() == n {
-        let a = &x[0];
         for_each_chunk(out, cost, |s, chunk| {
-            let yc = &y[s..s + chunk.len()];
-            for (o, b) in chunk.iter_mut().zip(yc) {
-                *o = f(a, b);
-            }
+            simd.left(&x[0], &y[s..s + chunk.len()], chunk, &f);
         });
     } else {
         let plan = Plan::new(xs, ys, os);
-        for_each_chunk(out, cost, |s, chunk| plan.run(x, y, chunk, s, &f));
+        for_each_chunk(out, cost, |s, chunk| plan.run(simd, x, y, chunk, s, &f));
     }
 }
 

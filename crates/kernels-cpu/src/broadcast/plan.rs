@@ -1,6 +1,7 @@
 //! A broadcast of two operands reduced to its simplest equivalent form, and the loop that
 //! evaluates any range of its output.
 
+use super::simd::Simd;
 use sessionflow_core::TensorShape;
 
 /// How two operands map onto a broadcast output, with output dimensions of size 1 dropped and
@@ -67,6 +68,7 @@ impl Plan {
     /// `x`, `y` must hold the elements of the shapes the plan was made for.
     pub(crate) fn run<A, B, O>(
         &self,
+        simd: Simd,
         x: &[A],
         y: &[B],
         out: &mut [O],
@@ -98,26 +100,11 @@ impl Plan {
         while pos < out.len() {
             let n = (inner - j).min(out.len() - pos);
             let o = &mut out[pos..pos + n];
-            // Contiguous slices, so the compiler can vectorise each case.
+            // Contiguous slices, so each case vectorises.
             match (sx, sy) {
-                (0, _) => {
-                    let a = &x[bx];
-                    for (o, b) in o.iter_mut().zip(&y[by + j..by + j + n]) {
-                        *o = f(a, b);
-                    }
-                }
-                (_, 0) => {
-                    let b = &y[by];
-                    for (o, a) in o.iter_mut().zip(&x[bx + j..bx + j + n]) {
-                        *o = f(a, b);
-                    }
-                }
-                _ => {
-                    let xs = &x[bx + j..bx + j + n];
-                    for ((o, a), b) in o.iter_mut().zip(xs).zip(&y[by + j..by + j + n]) {
-                        *o = f(a, b);
-                    }
-                }
+                (0, _) => simd.left(&x[bx], &y[by + j..by + j + n], o, f),
+                (_, 0) => simd.right(&x[bx + j..bx + j + n], &y[by], o, f),
+                _ => simd.zip(&x[bx + j..bx + j + n], &y[by + j..by + j + n], o, f),
             }
             pos += n;
             j = 0;
@@ -175,7 +162,7 @@ mod tests {
         for start in 0..full.len() {
             for end in start..=full.len() {
                 let mut out = vec![0; end - start];
-                p.run(&x, &y, &mut out, start, &|a: &i32, b: &i32| a * 10 + b);
+                p.run(Simd::detect(), &x, &y, &mut out, start, &|a: &i32, b: &i32| a * 10 + b);
                 assert_eq!(out, full[start..end], "range {start}..{end}");
             }
         }

@@ -57,10 +57,17 @@ impl<T: Element, F: BinaryFn<T>> OpKernel for BinaryKernel<T, F> {
             F::check(yv)?;
         }
         let o = out.as_mut_slice::<F::Out>()?;
-        broadcast_apply(xv, x.shape(), yv, y.shape(), o, &shape, F::COST, |a, b| F::apply(*a, *b));
+        broadcast_apply(xv, x.shape(), yv, y.shape(), o, &shape, F::COST, apply_ref::<T, F>);
         ctx.set_output(0, out);
         Ok(())
     }
+}
+
+/// `F` on operands by reference, as a function item (not a closure) so that it is always
+/// inlined into the vectorised loops.
+#[inline(always)]
+fn apply_ref<T: Copy, F: BinaryFn<T>>(a: &T, b: &T) -> F::Out {
+    F::apply(*a, *b)
 }
 
 /// The factory of `F`'s kernel on `T`.

@@ -3,6 +3,7 @@
 //! (`FloorDiv`), and the kernels reject zero divisors before computing; `Maximum`/`Minimum`
 //! propagate NaN; f16/bf16 are computed through f32 and rounded once per TensorFlow operation.
 
+use super::fast_f32;
 use crate::kernels::numeric::{FloatElement, Numeric};
 use half::{bf16, f16};
 use sessionflow_core::{Result, Status};
@@ -49,6 +50,14 @@ pub(crate) trait Compute: num_traits::Float + Send + Sync + 'static {
     fn round_even(self) -> Self;
     /// The error function, accurate to about 1 ulp (`libm`, a port of musl's).
     fn erf(self) -> Self;
+    /// eˣ; for f32 a vectorisable version ([`super::fast_f32`]), else the C library's.
+    fn exp_fast(self) -> Self {
+        self.exp()
+    }
+    /// tanh x; for f32 a vectorisable version, else the C library's.
+    fn tanh_fast(self) -> Self {
+        self.tanh()
+    }
     /// The logistic function `1 / (1 + e^-x)`, without overflow for large |x|.
     fn sigmoid(self) -> Self {
         // e^-|x| lies in (0, 1], so nothing overflows; sigmoid(-|x|) = e^-|x| · sigmoid(|x|)
@@ -65,6 +74,18 @@ impl Compute for f32 {
     }
     fn erf(self) -> f32 {
         libm::erff(self)
+    }
+    #[inline(always)]
+    fn exp_fast(self) -> f32 {
+        fast_f32::exp(self)
+    }
+    #[inline(always)]
+    fn tanh_fast(self) -> f32 {
+        fast_f32::tanh(self)
+    }
+    #[inline(always)]
+    fn sigmoid(self) -> f32 {
+        fast_f32::sigmoid(self)
     }
 }
 

@@ -5,6 +5,7 @@ mod add_n;
 mod binary;
 mod compare;
 mod element;
+mod fast_f32;
 mod strings;
 mod unary;
 

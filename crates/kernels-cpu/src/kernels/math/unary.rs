@@ -89,7 +89,7 @@ float_fns! {
     /// `Reciprocal`: `1 / x`.
     ReciprocalFn(x) cost 2 => x.recip();
     /// `Exp`.
-    ExpFn(x) cost 16 => x.exp();
+    ExpFn(x) cost 8 => Compute::exp_fast(x);
     /// `Expm1`: `e^x - 1`, accurate near 0.
     Expm1Fn(x) cost 16 => x.exp_m1();
     /// `Log`.
@@ -103,9 +103,9 @@ float_fns! {
     /// `Tan`.
     TanFn(x) cost 16 => x.tan();
     /// `Tanh`.
-    TanhFn(x) cost 16 => x.tanh();
+    TanhFn(x) cost 8 => Compute::tanh_fast(x);
     /// `Sigmoid`: `1 / (1 + e^-x)`.
-    SigmoidFn(x) cost 16 => Compute::sigmoid(x);
+    SigmoidFn(x) cost 8 => Compute::sigmoid(x);
     /// `Erf`.
     ErfFn(x) cost 16 => Compute::erf(x);
     /// `Floor`.
