@@ -48,7 +48,8 @@ pub(crate) trait FloatMath: FloatElement + MathElement {
 pub(crate) trait Compute: num_traits::Float + Send + Sync + 'static {
     /// Round to nearest, ties to even.
     fn round_even(self) -> Self;
-    /// The error function, accurate to about 1 ulp (`libm`, a port of musl's).
+    /// The error function: for f32 a vectorisable version within 1 ulp, for f64 `libm`'s (a
+    /// port of musl's, within 1 ulp).
     fn erf(self) -> Self;
     /// eˣ; for f32 a vectorisable version ([`super::fast_f32`]), else the C library's.
     fn exp_fast(self) -> Self {
@@ -72,8 +73,9 @@ impl Compute for f32 {
     fn round_even(self) -> f32 {
         self.round_ties_even()
     }
+    #[inline(always)]
     fn erf(self) -> f32 {
-        libm::erff(self)
+        fast_f32::erf(self)
     }
     #[inline(always)]
     fn exp_fast(self) -> f32 {

@@ -1,7 +1,7 @@
-//! `exp`, `sigmoid` and `tanh` for f32 without branches or library calls, so that loops over
-//! them vectorise (the C library's `expf`/`tanhf` are scalar calls). Accurate to a few ulp,
-//! with IEEE behaviour at ±0, ±∞, NaN, overflow and subnormal results. Measured against
-//! float64: exp within 1 ulp, sigmoid 3, tanh 2.
+//! `exp`, `sigmoid`, `tanh` and `erf` for f32 without branches or library calls, so that loops
+//! over them vectorise (the C library's `expf`/`tanhf` and libm's `erff` are scalar calls).
+//! Accurate to a few ulp, with IEEE behaviour at ±0, ±∞, NaN, overflow and subnormal results.
+//! Measured against float64 by the sweeps below: exp within 1 ulp, sigmoid 3, tanh 2, erf 1.
 
 const LOG2_E: f32 = std::f32::consts::LOG2_E;
 /// ln 2 split Cody–Waite style: `LN2_HI` has few significant bits, so `n · LN2_HI` is exact
@@ -72,6 +72,52 @@ pub(crate) fn tanh(x: f32) -> f32 {
     t.copysign(x)
 }
 
+/// erf x for |x| < 1: x + x·S(x²), S fitted (weighted least squares on Chebyshev nodes, by
+/// us) so that the relative error of erf is below 1e-7 in f32 arithmetic (9e-8 measured).
+const ERF_SMALL: [f32; 7] = [
+    0.128_379_17,
+    -0.376_126_3,
+    0.112_836_12,
+    -0.026_854_808,
+    0.005_190_053,
+    -0.000_802_435_16,
+    7.898_202e-5,
+];
+
+/// erfc x for 1 ≤ x ≤ 4: e^(−x²)·G(1/x − 0.625), G fitted likewise for relative error of erfc
+/// below 1e-7. Past 4, 1 − erfc x rounds to 1 in f32.
+const ERFC_LARGE: [f32; 10] = [
+    0.305_952_98,
+    0.382_283_87,
+    -0.172_393_7,
+    0.043_759_044,
+    0.023_265_008,
+    -0.046_740_986,
+    0.044_585_6,
+    -0.028_835_924,
+    -0.006_824_825,
+    0.032_065_835,
+];
+
+/// `c[0] + c[1]·u + c[2]·u² + …` by Horner's rule.
+#[inline(always)]
+fn poly<const N: usize>(c: &[f32; N], u: f32) -> f32 {
+    c.iter().rev().fold(0.0, |p, &k| p * u + k)
+}
+
+/// The error function: a polynomial near 0, 1 − erfc elsewhere (both computed, one chosen, so
+/// that the loop stays branch-free).
+#[inline(always)]
+pub(crate) fn erf(x: f32) -> f32 {
+    let a = x.abs();
+    let near_zero = a + a * poly(&ERF_SMALL, a * a);
+    // Clamped so that the unused lanes stay finite; NaN stays NaN.
+    let b = a.clamp(1.0, 4.0);
+    let far = 1.0 - exp(-(b * b)) * poly(&ERFC_LARGE, 1.0 / b - 0.625);
+    let r = if a < 1.0 { near_zero } else { far };
+    r.copysign(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +174,21 @@ mod tests {
             worst.0,
             worst.1
         );
+    }
+
+    #[test]
+    fn erf_is_within_one_ulp() {
+        let mut worst = 0;
+        for x in sweep(1e-30, 4.5).chain(sweep(-1e-30, -4.5)) {
+            worst = worst.max(ulps(erf(x), libm::erf(x as f64)));
+        }
+        assert!(worst <= 1, "worst {worst} ulp");
+        assert_eq!(erf(0.0).to_bits(), 0f32.to_bits());
+        assert_eq!(erf(-0.0).to_bits(), (-0f32).to_bits());
+        assert_eq!(erf(f32::INFINITY), 1.0);
+        assert_eq!(erf(f32::NEG_INFINITY), -1.0);
+        assert_eq!(erf(10.0), 1.0);
+        assert!(erf(f32::NAN).is_nan());
     }
 
     #[test]

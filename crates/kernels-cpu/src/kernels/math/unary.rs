@@ -107,7 +107,7 @@ float_fns! {
     /// `Sigmoid`: `1 / (1 + e^-x)`.
     SigmoidFn(x) cost 8 => Compute::sigmoid(x);
     /// `Erf`.
-    ErfFn(x) cost 16 => Compute::erf(x);
+    ErfFn(x) cost 8 => Compute::erf(x);
     /// `Floor`.
     FloorFn(x) cost 1 => x.floor();
     /// `Ceil`.
