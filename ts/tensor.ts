@@ -13,7 +13,7 @@ import type { NDArray } from './ndarray.js'
 import type { Operation } from './operation.js'
 import type { TensorLike } from './ops/core.js'
 import { type MatMulOptions, matmul } from './ops/linalg.js'
-import { add, mul } from './ops/math.js'
+import { add, div, mul, neg, sub } from './ops/math.js'
 import type { Session } from './session.js'
 import { type Shape, formatShape } from './shape.js'
 
@@ -89,9 +89,27 @@ export class Tensor {
     return add(this, other, name)
   }
 
+  /** `this - other`, elementwise with broadcasting (`tf.subtract`). */
+  sub(other: TensorLike, name?: string): Tensor {
+    return sub(this, other, name)
+  }
+
   /** `this * other`, elementwise with broadcasting (`tf.mul`). */
   mul(other: TensorLike, name?: string): Tensor {
     return mul(this, other, name)
+  }
+
+  /**
+   * `this / other` as TF1's `Tensor.__div__` (`tf.compat.v1.div`): floats divide, integers
+   * floor-divide. Use `tf.divide` for Python 3's true division.
+   */
+  div(other: TensorLike, name?: string): Tensor {
+    return div(this, other, name)
+  }
+
+  /** `-this`, elementwise (`tf.negative`). */
+  neg(name?: string): Tensor {
+    return neg(this, name)
   }
 
   /** The matrix product `this · other` (`tf.matmul`). */

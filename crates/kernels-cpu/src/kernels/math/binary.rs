@@ -1,49 +1,138 @@
-use crate::broadcast::{broadcast_binary, broadcast_shapes};
-use crate::kernels::numeric::{Numeric, for_numeric_types};
+//! Binary arithmetic with numpy broadcasting: one generic kernel, instantiated per op with a
+//! zero-sized function type (so each op's inner loop is compiled, and vectorised, on its own).
+
+use super::element::MathElement;
+use crate::broadcast::{broadcast_apply, broadcast_shapes};
+use half::{bf16, f16};
 use sessionflow_core::{
-    DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Tensor,
+    DeviceType, Element, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Tensor,
+    TensorShape,
 };
 use std::marker::PhantomData;
 
-/// An elementwise binary op with numpy broadcasting.
-struct BinaryKernel<T, F> {
-    f: F,
-    _t: PhantomData<T>,
+/// One binary op on elements `T`: TensorFlow's per-element functor.
+pub(super) trait BinaryFn<T>: Send + Sync + 'static {
+    /// The output element type (`T`, or `bool` for comparisons).
+    type Out: Element;
+    /// Work per element relative to an addition: decides how short an output goes parallel.
+    const COST: usize = 1;
+    fn apply(a: T, b: T) -> Self::Out;
+    /// Rejects right operands the op cannot take (zero integer divisors, negative integer
+    /// exponents), before anything is computed.
+    fn check(_y: &[T]) -> Result<()> {
+        Ok(())
+    }
 }
 
-impl<T: Numeric, F: Fn(T, T) -> T + Send + Sync> OpKernel for BinaryKernel<T, F> {
+/// The kernel of a [`BinaryFn`].
+pub(super) struct BinaryKernel<T, F: BinaryFn<T>> {
+    /// For `Equal`/`NotEqual` with `incompatible_shape_error=false`: the scalar output when
+    /// the shapes do not broadcast. `None` makes that an error.
+    on_incompatible: Option<F::Out>,
+    _f: PhantomData<fn(T) -> F>,
+}
+
+impl<T: Element, F: BinaryFn<T>> BinaryKernel<T, F> {
+    pub(super) fn new(on_incompatible: Option<F::Out>) -> Self {
+        BinaryKernel { on_incompatible, _f: PhantomData }
+    }
+}
+
+impl<T: Element, F: BinaryFn<T>> OpKernel for BinaryKernel<T, F> {
     fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
         let (x, y) = (ctx.input(0), ctx.input(1));
-        let shape = broadcast_shapes(x.shape(), y.shape())?;
-        let mut out = Tensor::zeros(ctx.allocator(), T::DTYPE, shape.clone())?;
-        broadcast_binary(
-            x.as_slice::<T>()?,
-            x.shape(),
-            y.as_slice::<T>()?,
-            y.shape(),
-            out.as_mut_slice::<T>()?,
-            &shape,
-            &self.f,
-        );
+        let shape = match (broadcast_shapes(x.shape(), y.shape()), self.on_incompatible) {
+            (Ok(shape), _) => shape,
+            (Err(_), Some(value)) => {
+                let out = Tensor::from_slice(ctx.allocator(), TensorShape::scalar(), &[value])?;
+                ctx.set_output(0, out);
+                return Ok(());
+            }
+            (Err(e), None) => return Err(e),
+        };
+        let (xv, yv) = (x.as_slice::<T>()?, y.as_slice::<T>()?);
+        let mut out = Tensor::zeros(ctx.allocator(), F::Out::DTYPE, shape.clone())?;
+        // An empty output computes nothing, so nothing can fail (as in TensorFlow).
+        if out.num_elements() > 0 {
+            F::check(yv)?;
+        }
+        let o = out.as_mut_slice::<F::Out>()?;
+        broadcast_apply(xv, x.shape(), yv, y.shape(), o, &shape, F::COST, apply_ref::<T, F>);
         ctx.set_output(0, out);
         Ok(())
     }
 }
 
-fn binary<T: Numeric>(f: fn(T, T) -> T) -> Box<dyn OpKernel> {
-    Box::new(BinaryKernel { f, _t: PhantomData })
+/// `F` on operands by reference, as a function item (not a closure) so that it is always
+/// inlined into the vectorised loops.
+#[inline(always)]
+fn apply_ref<T: Copy, F: BinaryFn<T>>(a: &T, b: &T) -> F::Out {
+    F::apply(*a, *b)
 }
 
-pub(crate) fn register(r: &mut KernelRegistry) {
-    macro_rules! reg {
-        ($t:ty, $d:ident) => {
-            r.register("AddV2", DeviceType::CPU, Some(DType::$d), |_: &NodeView<'_>| {
-                Ok(binary::<$t>(Numeric::add))
-            });
-            r.register("Mul", DeviceType::CPU, Some(DType::$d), |_: &NodeView<'_>| {
-                Ok(binary::<$t>(Numeric::mul))
-            });
-        };
-    }
-    for_numeric_types!(reg);
+/// The factory of `F`'s kernel on `T`.
+pub(super) fn kernel<T: Element, F: BinaryFn<T>>(_: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
+    Ok(Box::new(BinaryKernel::<T, F>::new(None)))
+}
+
+/// Declares zero-sized function types applying a [`MathElement`] method.
+macro_rules! math_fns {
+    ($($(#[$doc:meta])* $name:ident($a:ident, $b:ident) $(cost $cost:literal)? => $body:expr
+        $(, check $check:path)?;)*) => {$(
+        $(#[$doc])*
+        pub(super) struct $name;
+        impl<T: MathElement> BinaryFn<T> for $name {
+            type Out = T;
+            $(const COST: usize = $cost;)?
+            #[inline(always)]
+            fn apply($a: T, $b: T) -> T { $body }
+            $(fn check(y: &[T]) -> Result<()> { $check(y) })?
+        }
+    )*};
+}
+
+math_fns! {
+    /// `AddV2`, `Add`.
+    AddFn(a, b) => a.add(b);
+    /// `Sub`.
+    SubFn(a, b) => a.sub(b);
+    /// `Mul`.
+    MulFn(a, b) => a.mul(b);
+    /// `Div`, `RealDiv`: truncating for integers.
+    DivFn(a, b) cost 4 => a.tf_div(b), check T::check_divisors;
+    /// `FloorDiv`.
+    FloorDivFn(a, b) cost 4 => a.tf_floor_div(b), check T::check_divisors;
+    /// `FloorMod`.
+    FloorModFn(a, b) cost 4 => a.tf_floor_mod(b), check T::check_divisors;
+    /// `Pow`.
+    PowFn(a, b) cost 16 => a.tf_pow(b), check T::check_exponents;
+    /// `Maximum`.
+    MaximumFn(a, b) => a.tf_max(b);
+    /// `Minimum`.
+    MinimumFn(a, b) => a.tf_min(b);
+    /// `SquaredDifference`: `(a - b)²`, each step rounded (and wrapping) in `T`.
+    SquaredDifferenceFn(a, b) => { let d = a.sub(b); d.mul(d) };
+}
+
+/// Registers `F` for op `op` on each dtype of the list (given as element types).
+macro_rules! register_fn {
+    ($r:expr, $op:expr, $f:ty, [$($t:ty),*]) => {$(
+        $r.register($op, DeviceType::CPU, Some(<$t as Element>::DTYPE), kernel::<$t, $f>);
+    )*};
+}
+pub(super) use register_fn;
+
+pub(super) fn register(r: &mut KernelRegistry) {
+    register_fn!(r, "AddV2", AddFn, [f32, f64, f16, bf16, i8, i16, i32, i64, u8]);
+    register_fn!(r, "Add", AddFn, [f32, f64, f16, bf16, i8, i16, i32, i64, u8]);
+    register_fn!(r, "Sub", SubFn, [f32, f64, f16, bf16, i8, i16, i32, i64, u8]);
+    register_fn!(r, "Mul", MulFn, [f32, f64, f16, bf16, i8, i16, i32, i64, u8]);
+    register_fn!(r, "Div", DivFn, [f32, f64, f16, bf16, i8, i16, i32, i64, u8]);
+    register_fn!(r, "RealDiv", DivFn, [f32, f64, f16, bf16]);
+    register_fn!(r, "FloorDiv", FloorDivFn, [f32, f64, f16, bf16, i8, i16, i32, i64, u8]);
+    register_fn!(r, "FloorMod", FloorModFn, [f32, f64, f16, bf16, i8, i16, i32, i64, u8]);
+    register_fn!(r, "Pow", PowFn, [f32, f64, f16, bf16, i8, i16, i32, i64]);
+    register_fn!(r, "Maximum", MaximumFn, [f32, f64, f16, bf16, i8, i16, i32, i64, u8]);
+    register_fn!(r, "Minimum", MinimumFn, [f32, f64, f16, bf16, i8, i16, i32, i64, u8]);
+    register_fn!(r, "SquaredDifference", SquaredDifferenceFn, [f32, f64, f16, bf16, i32, i64]);
 }

@@ -1,4 +1,14 @@
+//! Numpy broadcasting of binary elementwise ops, and the chunked (parallel) loops that
+//! evaluate elementwise kernels.
+
+mod chunks;
+mod plan;
+mod simd;
+
+pub(crate) use chunks::{for_each_chunk, map_unary};
+use plan::{Plan, padded_dim};
 use sessionflow_core::{Result, Status, TensorShape};
+use simd::Simd;
 
 /// The numpy broadcast of two concrete shapes, or InvalidArgument as TensorFlow words it.
 pub fn broadcast_shapes(a: &TensorShape, b: &TensorShape) -> Result<TensorShape> {
@@ -19,79 +29,59 @@ pub fn broadcast_shapes(a: &TensorShape, b: &TensorShape) -> Result<TensorShape>
     Ok(TensorShape::new(out))
 }
 
-/// Dimension `i` of `s` left-padded with ones to `rank`.
-fn padded_dim(s: &TensorShape, rank: usize, i: usize) -> usize {
-    let pad = rank - s.rank();
-    if i < pad { 1 } else { s.dim(i - pad) }
-}
-
-/// Element strides of `s` when broadcast to `out` (0 along stretched dimensions).
-fn broadcast_strides(s: &TensorShape, out: &TensorShape) -> Vec<usize> {
-    let rank = out.rank();
-    let mut strides = vec![0; rank];
-    let mut stride = 1;
-    for i in (0..rank).rev() {
-        let d = padded_dim(s, rank, i);
-        strides[i] = if d == 1 { 0 } else { stride };
-        stride *= d;
-    }
-    strides
-}
-
 /// `out[i] = f(x[ix], y[iy])` over the broadcast of `x` (shape `xs`) and `y` (shape `ys`)
-/// into `out` (shape `os`, already computed by [`broadcast_shapes`]).
-pub(crate) fn broadcast_binary<A: Copy, B: Copy, O>(
+/// into `out` (shape `os`, already computed by [`broadcast_shapes`]); in parallel for long
+/// outputs.
+// The math kernels call `broadcast_apply` (with a cost); this is for other families' kernels.
+#[allow(unused)]
+pub(crate) fn broadcast_binary<A: Copy + Sync, B: Copy + Sync, O: Send>(
     x: &[A],
     xs: &TensorShape,
     y: &[B],
     ys: &TensorShape,
     out: &mut [O],
     os: &TensorShape,
-    f: impl Fn(A, B) -> O,
+    f: impl Fn(A, B) -> O + Sync,
 ) {
-    // Fast paths cover most graphs: equal shapes and scalar operands.
-    if x.len() == out.len() && y.len() == out.len() {
-        for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
-            *o = f(a, b);
-        }
-        return;
-    }
-    if y.len() == 1 && x.len() == out.len() {
-        let b = y[0];
-        for (o, &a) in out.iter_mut().zip(x) {
-            *o = f(a, b);
-        }
-        return;
-    }
-    if x.len() == 1 && y.len() == out.len() {
-        let a = x[0];
-        for (o, &b) in out.iter_mut().zip(y) {
-            *o = f(a, b);
-        }
-        return;
-    }
+    broadcast_apply(x, xs, y, ys, out, os, 1, |a: &A, b: &B| f(*a, *b));
+}
+
+/// [`broadcast_binary`] for any element type (strings too), `f` taking its operands by
+/// reference; `cost` is `f`'s work per element relative to an addition, which decides how
+/// short an output still goes parallel.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn broadcast_apply<A: Sync, B: Sync, O: Send>(
+    x: &[A],
+    xs: &TensorShape,
+    y: &[B],
+    ys: &TensorShape,
+    out: &mut [O],
+    os: &TensorShape,
+    cost: usize,
+    f: impl Fn(&A, &B) -> O + Sync,
+) {
     if out.is_empty() {
         return;
     }
-    let rank = os.rank();
-    let (sx, sy) = (broadcast_strides(xs, os), broadcast_strides(ys, os));
-    let inner = os.dim(rank - 1);
-    let (ix_step, iy_step) = (sx[rank - 1], sy[rank - 1]);
-    let mut index = vec![0usize; rank];
-    for row in out.chunks_mut(inner) {
-        let bx: usize = index.iter().zip(&sx).map(|(i, s)| i * s).sum();
-        let by: usize = index.iter().zip(&sy).map(|(i, s)| i * s).sum();
-        for (j, o) in row.iter_mut().enumerate() {
-            *o = f(x[bx + j * ix_step], y[by + j * iy_step]);
-        }
-        // Odometer over all but the innermost dimension.
-        for d in (0..rank - 1).rev() {
-            index[d] += 1;
-            if index[d] < os.dim(d) {
-                break;
-            }
-            index[d] = 0;
-        }
+    let simd = Simd::detect();
+    // Fast paths cover most graphs: equal shapes and scalar operands.
+    let n = out.len();
+    if x.len() == n && y.len() == n {
+        for_each_chunk(out, cost, |s, chunk| {
+            let range = s..s + chunk.len();
+            simd.zip(&x[range.clone()], &y[range], chunk, &f);
+        });
+    } else if y.len() == 1 && x.len() == n {
+        for_each_chunk(out, cost, |s, chunk| {
+            simd.right(&x[s..s + chunk.len()], &y[0], chunk, &f);
+        });
+    } else if x.len() == 1 && y.len() == n {
+        for_each_chunk(out, cost, |s, chunk| {
+            simd.left(&x[0], &y[s..s + chunk.len()], chunk, &f);
+        });
+    } else {
+        let plan = Plan::new(xs, ys, os);
+        for_each_chunk(out, cost, |s, chunk| plan.run(simd, x, y, chunk, s, &f));
     }
 }
 
