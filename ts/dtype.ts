@@ -27,7 +27,7 @@ export const int64 = 'int64'
 export const uint8 = 'uint8'
 /** Boolean (`tf.bool`); one byte (0 or 1) per element. */
 export const bool = 'bool'
-/** Byte string (`tf.string`); not yet supported for values. */
+/** Byte string (`tf.string`), UTF-8 in JavaScript. Only Const, Identity, Placeholder and data-movement ops take it. */
 export const string = 'string'
 
 /**
@@ -42,7 +42,7 @@ export const string = 'string'
  * | `int64` | bigint | `BigInt64Array` |
  * | `uint8` | number | `Uint8Array` |
  * | `bool` | boolean | `Uint8Array` (0 / 1) |
- * | `string` | not yet supported | |
+ * | `string` | string (UTF-8) | `string[]` |
  */
 export const DTYPES = [float32, float64, float16, bfloat16, int8, int16, int32, int64, uint8, bool, string] as const
 
