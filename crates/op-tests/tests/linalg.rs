@@ -1,6 +1,9 @@
 //! MatMul and BatchMatMulV2. Expected values were computed with TensorFlow 2.21 (`tf.raw_ops`,
 //! CPU) or by hand.
 
+// Expected values are TensorFlow's printouts, kept digit for digit.
+#![allow(clippy::excessive_precision, clippy::approx_constant)]
+
 use sessionflow_op_tests::core::{Code, DType, Tensor};
 use sessionflow_op_tests::{OpCase, assert_close, assert_values, tensor, tensor_of, tolerance};
 
@@ -89,7 +92,8 @@ fn batch_dimensions_broadcast() {
     let t = bmm(range(DType::Float64, &[2, 1, 2, 3]), range(DType::Float64, &[2, 2, 3]))
         .attr_bool("adj_y", true)
         .output();
-    let want = [5., 14., 14., 50., 23., 32., 86., 122., 23., 86., 32., 122., 149., 212., 212., 302.];
+    let want =
+        [5., 14., 14., 50., 23., 32., 86., 122., 23., 86., 32., 122., 149., 212., 212., 302.];
     assert_values(&t, &[2, 2, 2, 2], &want);
     let t = bmm(range(DType::Float64, &[3, 2]), range(DType::Float64, &[3, 3, 2]))
         .attr_bool("adj_x", true)
@@ -139,7 +143,10 @@ fn batch_matmul_errors() {
     let e = bmm(zeros(&[2, 2, 3]), zeros(&[3, 3, 2]))
         .run_mode(sessionflow_op_tests::InputMode::FedUnknownShape)
         .unwrap_err();
-    assert!(e.message.contains("must have compatible batch dimensions: [2,2,3] vs. [3,3,2]"), "{e}");
+    assert!(
+        e.message.contains("must have compatible batch dimensions: [2,2,3] vs. [3,3,2]"),
+        "{e}"
+    );
     let e = bmm(zeros(&[3]), zeros(&[3, 2]))
         .run_mode(sessionflow_op_tests::InputMode::FedUnknownShape)
         .unwrap_err();

@@ -90,11 +90,23 @@ fn batch_matmul_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     };
     let (a, b) = (split(&a), split(&b));
     let (m, k_a) = match &a {
-        Some((r, c, _)) => if adj_x { (*c, *r) } else { (*r, *c) },
+        Some((r, c, _)) => {
+            if adj_x {
+                (*c, *r)
+            } else {
+                (*r, *c)
+            }
+        }
         None => (None, None),
     };
     let (k_b, n) = match &b {
-        Some((r, c, _)) => if adj_y { (*c, *r) } else { (*r, *c) },
+        Some((r, c, _)) => {
+            if adj_y {
+                (*c, *r)
+            } else {
+                (*r, *c)
+            }
+        }
         None => (None, None),
     };
     check_inner(k_a, k_b)?;

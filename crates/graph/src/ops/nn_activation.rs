@@ -77,14 +77,10 @@ pub(super) fn register(r: &mut OpRegistry) {
             .shape(sparse_softmax_cross_entropy_shape),
     );
     r.register(
-        OpDef::new("L2Loss")
-            .input("t: T")
-            .output("output: T")
-            .type_attr("T", &FLOATS)
-            .shape(|c| {
-                c.set_output(0, PartialShape::scalar());
-                Ok(())
-            }),
+        OpDef::new("L2Loss").input("t: T").output("output: T").type_attr("T", &FLOATS).shape(|c| {
+            c.set_output(0, PartialShape::scalar());
+            Ok(())
+        }),
     );
 }
 
@@ -171,7 +167,7 @@ fn softmax_cross_entropy_shape(c: &mut InferenceContext<'_>) -> Result<()> {
             }
         }
     };
-    let batch = shape.dims().map_or(None, |d| d[0]);
+    let batch = shape.dims().and_then(|d| d[0]);
     c.set_output(0, PartialShape::new(vec![batch]));
     c.set_output(1, shape);
     Ok(())

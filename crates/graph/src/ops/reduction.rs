@@ -131,7 +131,9 @@ fn reduction_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     if let Some(r) = c.input(1).rank()
         && r > 1
     {
-        return Err(Status::invalid_argument(format!("Shape must be at most rank 1 but is rank {r}")));
+        return Err(Status::invalid_argument(format!(
+            "Shape must be at most rank 1 but is rank {r}"
+        )));
     }
     let keep_dims = c.attr_bool("keep_dims")?;
     let axes = c.input_value(1).and_then(const_ints);

@@ -61,9 +61,8 @@ fn large_case() -> impl Strategy<Value = Case> {
 /// The reference: folds every element into the output element its kept coordinates name.
 fn naive<A: Copy>(c: &Case, init: A, f: impl Fn(A, i32) -> A) -> (Vec<usize>, Vec<A>) {
     let rank = c.dims.len();
-    let reduced: Vec<bool> = (0..rank)
-        .map(|i| c.axes.iter().any(|&a| (a + rank as i32) as usize % rank == i))
-        .collect();
+    let reduced: Vec<bool> =
+        (0..rank).map(|i| c.axes.iter().any(|&a| (a + rank as i32) as usize % rank == i)).collect();
     let out_dims: Vec<usize> = (0..rank)
         .filter_map(|i| match (reduced[i], c.keep_dims) {
             (false, _) => Some(c.dims[i]),

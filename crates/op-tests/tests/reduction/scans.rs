@@ -84,7 +84,8 @@ fn arg_max_of_large_inputs() {
 #[test]
 fn arg_errors() {
     let x = || tensor(&[0, 3], &[0f32; 0]);
-    arg("ArgMax", x(), 0).expect_error(Code::InvalidArgument, "Reduction axis 0 is empty in shape [0,3]");
+    arg("ArgMax", x(), 0)
+        .expect_error(Code::InvalidArgument, "Reduction axis 0 is empty in shape [0,3]");
     arg("ArgMin", x(), -2).expect_error(Code::InvalidArgument, "Reduction axis -2 is empty");
     // Reducing a non-empty dimension of an empty tensor is fine.
     assert_values(&arg("ArgMax", x(), 1).output(), &[0], &[0i64; 0]);
@@ -114,7 +115,10 @@ fn cumsum_directions() {
     assert_values(&cumsum(x(), -1, false, true), &[2, 3], &[6f32, 5., 3., 15., 11., 6.]);
     for dtype in DType::NUMERIC {
         let t = cumsum(mod5(dtype), 1, false, false);
-        let expected = [0., 1., 2., 3., 4., 1., 3., 5., 7., 5., 3., 6., 2., 3., 4., 0., 3., 5., 7., 4., 3., 6., 9., 7.];
+        let expected = [
+            0., 1., 2., 3., 4., 1., 3., 5., 7., 5., 3., 6., 2., 3., 4., 0., 3., 5., 7., 4., 3., 6.,
+            9., 7.,
+        ];
         assert_close(&t, dtype, &[2, 3, 4], &expected, 0.0);
     }
     let t = cumsum(mod5(DType::Int64), 1, true, true);
@@ -127,7 +131,11 @@ fn cumsum_directions() {
     let expected = [0i16, 0, 1, 3, 0, 4, 4, 5, 0, 3, 7, 7, 0, 2, 5, 9, 0, 1, 3, 6, 0, 0, 1, 3];
     assert_values(&t, &[2, 3, 4], &expected);
     // uint8 wraps; f16 rounds at every step as in TensorFlow (4096 ones end at 2048).
-    assert_values(&cumsum(tensor(&[3], &[200u8, 100, 50]), 0, false, false), &[3], &[200u8, 44, 94]);
+    assert_values(
+        &cumsum(tensor(&[3], &[200u8, 100, 50]), 0, false, false),
+        &[3],
+        &[200u8, 44, 94],
+    );
     let t = cumsum(tensor_of(DType::Float16, &[4096], &[1.; 4096]), 0, false, false);
     assert_eq!(sessionflow_op_tests::values_f64(&t)[4095], 2048.);
     assert_values(&cumsum(tensor(&[0, 3], &[0f32; 0]), 0, false, false), &[0, 3], &[0f32; 0]);
@@ -139,9 +147,14 @@ fn cumsum_directions() {
 #[test]
 fn cumsum_errors() {
     let x = || tensor(&[2, 3], &[0f32; 6]);
-    let case = |x, axis: &[i32], dims: &[usize]| OpCase::new("Cumsum").input_tensor(x).input(dims, axis);
-    case(x(), &[2], &[]).expect_error(Code::InvalidArgument, "ScanOp: Expected scan axis in the range [-2, 2), but got 2");
-    case(x(), &[0], &[1]).expect_error(Code::InvalidArgument, "ScanOp: axis must be a scalar, not [1]");
+    let case =
+        |x, axis: &[i32], dims: &[usize]| OpCase::new("Cumsum").input_tensor(x).input(dims, axis);
+    case(x(), &[2], &[]).expect_error(
+        Code::InvalidArgument,
+        "ScanOp: Expected scan axis in the range [-2, 2), but got 2",
+    );
+    case(x(), &[0], &[1])
+        .expect_error(Code::InvalidArgument, "ScanOp: axis must be a scalar, not [1]");
     case(tensor(&[], &[3f32]), &[0], &[]).expect_error(Code::InvalidArgument, "range [0, 0)");
 }
 
@@ -212,7 +225,8 @@ fn top_k_errors() {
         .input(&[1], &[1i32])
         .expect_error(Code::InvalidArgument, "scalar");
     let long = tensor(&[40_000], &vec![0f32; 40_000]);
-    top_k(long, 1)
-        .attr_type("index_type", DType::Int16)
-        .expect_error(Code::InvalidArgument, "Second dimension of flattened input must be <= 32767, got 40000");
+    top_k(long, 1).attr_type("index_type", DType::Int16).expect_error(
+        Code::InvalidArgument,
+        "Second dimension of flattened input must be <= 32767, got 40000",
+    );
 }

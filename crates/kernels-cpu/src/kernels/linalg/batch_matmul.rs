@@ -8,8 +8,8 @@ use crate::broadcast::broadcast_shapes;
 use half::{bf16, f16};
 use rayon::prelude::*;
 use sessionflow_core::{
-    AttrsExt, DeviceType, Element, KernelContext, KernelRegistry, NodeView, OpKernel,
-    Result, Status, Tensor, TensorShape,
+    AttrsExt, DeviceType, Element, KernelContext, KernelRegistry, NodeView, OpKernel, Result,
+    Status, Tensor, TensorShape,
 };
 use std::marker::PhantomData;
 
@@ -17,7 +17,10 @@ use std::marker::PhantomData;
 fn split(s: &TensorShape, which: usize) -> Result<(TensorShape, (usize, usize))> {
     let d = s.dims();
     if d.len() < 2 {
-        return Err(Status::invalid_argument(format!("In[{which}] ndims must be >= 2: {}", d.len())));
+        return Err(Status::invalid_argument(format!(
+            "In[{which}] ndims must be >= 2: {}",
+            d.len()
+        )));
     }
     let r = d.len();
     Ok((TensorShape::new(&d[..r - 2]), (d[r - 2], d[r - 1])))

@@ -8,8 +8,8 @@ use super::index::{IndexOut, read_scalar, split_at_axis, with_index_type};
 use crate::kernels::numeric::{Numeric, for_flat_types, for_numeric_types};
 use rayon::prelude::*;
 use sessionflow_core::{
-    DType, DeviceType, Element, KernelContext, KernelRegistry, NodeView, OpKernel, Result,
-    Status, Tensor, TensorShape,
+    DType, DeviceType, Element, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
+    Tensor, TensorShape,
 };
 use std::marker::PhantomData;
 

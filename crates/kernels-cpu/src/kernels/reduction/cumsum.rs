@@ -7,8 +7,8 @@ use super::index::{read_scalar, split_at_axis};
 use crate::kernels::numeric::{Numeric, for_numeric_types};
 use rayon::prelude::*;
 use sessionflow_core::{
-    AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result,
-    Status, Tensor,
+    AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
+    Tensor,
 };
 use std::marker::PhantomData;
 

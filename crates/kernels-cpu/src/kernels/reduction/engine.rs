@@ -54,7 +54,12 @@ fn accumulate_row<R: Reducer>(acc: &mut [R::Acc], row: &[R::In]) {
 
 /// Reduces `input` (laid out as `layout` says) into `out`, one value per output; `count` is
 /// how many inputs fold into each output.
-pub(crate) fn reduce<R: Reducer>(input: &[R::In], layout: &Layout, count: usize, out: &mut [R::Out]) {
+pub(crate) fn reduce<R: Reducer>(
+    input: &[R::In],
+    layout: &Layout,
+    count: usize,
+    out: &mut [R::Out],
+) {
     let parallel = input.len() >= PARALLEL_MIN && rayon::current_num_threads() > 1;
     if layout.last_reduced {
         reduce_rows::<R>(input, layout, count, out, parallel);
@@ -114,7 +119,9 @@ fn reduce_rows<R: Reducer>(
             let base = offset_of(o, &layout.kept);
             let partials: Vec<R::Acc> = (0..total.div_ceil(PIECE))
                 .into_par_iter()
-                .map(|p| fold_range::<R>(input, layout, base, p * PIECE, total.min((p + 1) * PIECE)))
+                .map(|p| {
+                    fold_range::<R>(input, layout, base, p * PIECE, total.min((p + 1) * PIECE))
+                })
                 .collect();
             *v = R::finish(partials.into_iter().fold(R::INIT, R::combine), count);
         }

@@ -50,7 +50,11 @@ pub(crate) struct Reduction {
 }
 
 /// Validates `axes` against `shape` (TensorFlow's messages) and plans the reduction.
-pub(crate) fn plan_reduction(shape: &TensorShape, axes: &[i64], keep_dims: bool) -> Result<Reduction> {
+pub(crate) fn plan_reduction(
+    shape: &TensorShape,
+    axes: &[i64],
+    keep_dims: bool,
+) -> Result<Reduction> {
     let rank = shape.rank();
     let mut reduced = vec![false; rank];
     for &a in axes {
@@ -104,7 +108,11 @@ fn collapse(dims: &[usize], reduced: &[bool]) -> Plan {
     let mut stride = last;
     for &(size, r) in outer.iter().rev() {
         let dim = Dim { size, stride };
-        if r { layout.reduced.insert(0, dim) } else { layout.kept.insert(0, dim) }
+        if r {
+            layout.reduced.insert(0, dim)
+        } else {
+            layout.kept.insert(0, dim)
+        }
         stride *= size;
     }
     Plan::Reduce(layout)

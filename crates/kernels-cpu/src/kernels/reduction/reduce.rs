@@ -41,7 +41,10 @@ impl<R: Reducer> OpKernel for ReduceKernel<R> {
 }
 
 fn factory<R: Reducer>(node: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
-    Ok(Box::new(ReduceKernel::<R> { keep_dims: node.attrs.get_bool("keep_dims")?, _r: PhantomData }))
+    Ok(Box::new(ReduceKernel::<R> {
+        keep_dims: node.attrs.get_bool("keep_dims")?,
+        _r: PhantomData,
+    }))
 }
 
 use sessionflow_core::Element as _;

@@ -97,9 +97,8 @@ fn run<T: TopKElement, O: IndexOut>(ctx: &mut KernelContext<'_>, k: usize) -> Re
         let rows = x.chunks(n).zip(vs.chunks_mut(k)).zip(is.chunks_mut(k));
         if x.len() >= PARALLEL_MIN {
             let rows = x.par_chunks(n).zip(vs.par_chunks_mut(k)).zip(is.par_chunks_mut(k));
-            rows.with_min_len(16).for_each_init(Vec::new, |scratch, ((row, v), i)| {
-                top_k_row(row, v, i, scratch)
-            });
+            rows.with_min_len(16)
+                .for_each_init(Vec::new, |scratch, ((row, v), i)| top_k_row(row, v, i, scratch));
         } else {
             let mut scratch = Vec::new();
             for ((row, v), i) in rows {

@@ -1,0 +1,59 @@
+//! The type float kernels compute in: f32 for f16/bf16 (rounded once at the end), the type
+//! itself for f32/f64.
+
+use crate::kernels::numeric::FloatElement;
+use half::{bf16, f16};
+
+/// A float element and the type its row computations (softmax, losses) run in.
+pub(crate) trait Widen: FloatElement {
+    type C: num_traits::Float + Send + Sync + std::iter::Sum + 'static;
+    fn widen(self) -> Self::C;
+    fn narrow(c: Self::C) -> Self;
+}
+
+impl Widen for f32 {
+    type C = f32;
+    #[inline]
+    fn widen(self) -> f32 {
+        self
+    }
+    #[inline]
+    fn narrow(c: f32) -> f32 {
+        c
+    }
+}
+
+impl Widen for f64 {
+    type C = f64;
+    #[inline]
+    fn widen(self) -> f64 {
+        self
+    }
+    #[inline]
+    fn narrow(c: f64) -> f64 {
+        c
+    }
+}
+
+macro_rules! half_widen {
+    ($($t:ty),*) => {$(
+        impl Widen for $t {
+            type C = f32;
+            #[inline]
+            fn widen(self) -> f32 {
+                self.to_f32()
+            }
+            #[inline]
+            fn narrow(c: f32) -> $t {
+                <$t>::from_f32(c)
+            }
+        }
+    )*};
+}
+half_widen!(f16, bf16);
+
+/// A row's maximum, `−∞` for an empty row; NaN propagates.
+#[inline]
+pub(crate) fn row_max<C: num_traits::Float>(row: impl Iterator<Item = C>) -> C {
+    row.fold(C::neg_infinity(), |m, x| if x > m || x.is_nan() { x } else { m })
+}
