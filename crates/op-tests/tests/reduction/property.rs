@@ -144,3 +144,56 @@ proptest! {
         check_all(&c);
     }
 }
+
+/// A shape, small values with many ties and some NaNs, and an axis.
+fn arg_case() -> impl Strategy<Value = (Vec<usize>, Vec<f32>, usize)> {
+    prop::collection::vec(1usize..200, 1..=3)
+        .prop_filter("not too big", |d| d.iter().product::<usize>() <= 20_000)
+        .prop_flat_map(|dims| {
+            let n: usize = dims.iter().product();
+            let rank = dims.len();
+            (Just(dims), prop::collection::vec(-3i32..=4, n), 0..rank)
+        })
+        .prop_map(|(dims, v, axis)| {
+            // 4 stands for NaN.
+            let values = v.iter().map(|&x| if x == 4 { f32::NAN } else { x as f32 }).collect();
+            (dims, values, axis)
+        })
+}
+
+/// TensorFlow's scan: from the lowest (highest) value at 0, move on strictly better values.
+fn naive_arg(dims: &[usize], x: &[f32], axis: usize, max: bool) -> Vec<i64> {
+    let outer: usize = dims[..axis].iter().product();
+    let n = dims[axis];
+    let inner: usize = dims[axis + 1..].iter().product();
+    let mut out = Vec::with_capacity(outer * inner);
+    for o in 0..outer {
+        for j in 0..inner {
+            let (mut best, mut idx) = (if max { f32::NEG_INFINITY } else { f32::INFINITY }, 0);
+            for i in 0..n {
+                let v = x[(o * n + i) * inner + j];
+                if (max && v > best) || (!max && v < best) {
+                    best = v;
+                    idx = i as i64;
+                }
+            }
+            out.push(idx);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arg_max_and_min_match_a_sequential_scan((dims, x, axis) in arg_case()) {
+        for (op, max) in [("ArgMax", true), ("ArgMin", false)] {
+            let got = OpCase::new(op)
+                .input_tensor(tensor(&dims, &x))
+                .input(&[], &[axis as i32])
+                .output();
+            prop_assert_eq!(got.as_slice::<i64>().unwrap(), &naive_arg(&dims, &x, axis, max)[..]);
+        }
+    }
+}

@@ -95,8 +95,11 @@ impl<T: MatMulElement> OpKernel for BatchMatMulKernel<T> {
                 T::matmul(&p, xm, ym, out_b, parallel);
             };
             let batches = xi.len();
-            if batches > 1 && !p.is_large() && batches.saturating_mul(p.work()) >= 1 << 18 {
-                // Many small products: one per task.
+            let threads = rayon::current_num_threads();
+            let many = batches >= threads || !p.is_large();
+            if batches > 1 && many && batches.saturating_mul(p.work()) >= 1 << 18 {
+                // Enough products to share out whole (or too small to split): one per task,
+                // each single-threaded, which avoids gemm's synchronisation inside products.
                 o.par_chunks_mut(p.m * p.n).enumerate().for_each(|b| one(b, false));
             } else {
                 o.chunks_mut(p.m * p.n).enumerate().for_each(|b| one(b, true));

@@ -5,6 +5,8 @@
 //! as Eigen's half arithmetic does.
 
 use super::PARALLEL_MIN;
+use super::exp::Exp;
+use super::simd::vectorized;
 use crate::kernels::numeric::{FloatElement, Numeric, for_float_types, for_numeric_types};
 use half::{bf16, f16};
 use rayon::prelude::*;
@@ -28,9 +30,14 @@ impl<T: Numeric, F: Fn(T) -> T + Send + Sync> OpKernel for MapKernel<T, F> {
         let mut out = Tensor::zeros(ctx.allocator(), T::DTYPE, x.shape().clone())?;
         let (xs, os) = (x.as_slice::<T>()?, out.as_mut_slice::<T>()?);
         let apply = |(o, x): (&mut [T], &[T])| {
-            for (o, &x) in o.iter_mut().zip(x) {
-                *o = (self.f)(x);
-            }
+            vectorized(
+                #[inline(always)]
+                || {
+                    for (o, &x) in o.iter_mut().zip(x) {
+                        *o = (self.f)(x);
+                    }
+                },
+            )
         };
         if xs.len() >= PARALLEL_MIN {
             os.par_chunks_mut(CHUNK).zip(xs.par_chunks(CHUNK)).for_each(apply);
@@ -47,14 +54,14 @@ fn boxed<T: Numeric>(f: impl Fn(T) -> T + Send + Sync + 'static) -> Box<dyn OpKe
 }
 
 /// `max(x, 0)` keeping NaN and −0 (Eigen's `a < b ? b : a`).
-#[inline]
+#[inline(always)]
 fn relu<T: Numeric>(x: T) -> T {
     if x < T::ZERO { T::ZERO } else { x }
 }
 
 /// Where Softplus may skip the logarithm: `ln(ε) + 2`, with ε of the type TensorFlow
 /// computes in (float for f16, whose kernel works in float; the type itself otherwise).
-trait SoftplusThreshold: FloatElement {
+trait SoftplusThreshold: FloatElement + Exp {
     fn threshold() -> Self;
 }
 
@@ -84,26 +91,35 @@ impl SoftplusThreshold for bf16 {
 
 fn softplus<T: SoftplusThreshold>(_: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
     let t = T::threshold();
-    Ok(boxed(move |x: T| {
-        if x > -t {
-            x
-        } else if x < t {
-            x.exp()
-        } else {
-            x.exp().ln_1p()
-        }
-    }))
+    Ok(boxed(
+        #[inline(always)]
+        move |x: T| {
+            if x > -t {
+                x
+            } else if x < t {
+                x.exp_v()
+            } else {
+                x.exp_v().ln_1p()
+            }
+        },
+    ))
 }
 
-fn elu<T: FloatElement>(_: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
-    Ok(boxed(|x: T| if x < T::ZERO { x.exp() - T::ONE } else { x }))
+fn elu<T: FloatElement + Exp>(_: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
+    Ok(boxed(
+        #[inline(always)]
+        |x: T| if x < T::ZERO { x.exp_v() - T::ONE } else { x },
+    ))
 }
 
-fn selu<T: FloatElement>(_: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
+fn selu<T: FloatElement + Exp>(_: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
     // TensorFlow's constants, rounded to T.
     let scale = T::from_f64(1.050_700_987_355_480_5);
     let scale_alpha = T::from_f64(1.758_099_340_847_376_9);
-    Ok(boxed(move |x: T| if x < T::ZERO { scale_alpha * (x.exp() - T::ONE) } else { scale * x }))
+    Ok(boxed(
+        #[inline(always)]
+        move |x: T| if x < T::ZERO { scale_alpha * (x.exp_v() - T::ONE) } else { scale * x },
+    ))
 }
 
 fn leaky_relu<T: FloatElement>(node: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
@@ -113,7 +129,10 @@ fn leaky_relu<T: FloatElement>(node: &NodeView<'_>) -> Result<Box<dyn OpKernel>>
     };
     // alpha is a float32 attr, converted to T as TensorFlow does.
     let alpha = T::from_f64(alpha as f64);
-    Ok(boxed(move |x: T| if x > T::ZERO { x } else { x * alpha }))
+    Ok(boxed(
+        #[inline(always)]
+        move |x: T| if x > T::ZERO { x } else { x * alpha },
+    ))
 }
 
 pub(super) fn register(r: &mut KernelRegistry) {
@@ -124,10 +143,13 @@ pub(super) fn register(r: &mut KernelRegistry) {
             });
             r.register("Relu6", DeviceType::CPU, Some(DType::$d), |_: &NodeView<'_>| {
                 let six = <$t as Numeric>::from_f64(6.0);
-                Ok(boxed(move |x: $t| {
-                    let y = relu(x);
-                    if six < y { six } else { y }
-                }))
+                Ok(boxed(
+                    #[inline(always)]
+                    move |x: $t| {
+                        let y = relu(x);
+                        if six < y { six } else { y }
+                    },
+                ))
             });
         };
     }

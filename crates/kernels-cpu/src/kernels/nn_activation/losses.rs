@@ -3,7 +3,9 @@
 //! widened type with the row maximum subtracted first, so large logits stay finite.
 
 use super::PARALLEL_MIN;
-use super::widen::{Widen, row_max};
+use super::exp::Exp;
+use super::simd::vectorized;
+use super::widen::{Widen, row_max, row_sum};
 use crate::broadcast::broadcast_shapes;
 use crate::kernels::numeric::for_float_types;
 use num_traits::{Float, One, Zero};
@@ -14,30 +16,89 @@ use sessionflow_core::{
 };
 use std::marker::PhantomData;
 
-/// Rows per parallel task, for rows of `c` classes.
-fn rows_per_task(c: usize) -> usize {
-    (4096 / c.max(1)).max(1)
+/// Runs `row(scratch, i, (loss[i], backprop row i))` over every row (of `c > 0` classes), in
+/// parallel for large inputs.
+fn for_rows<T: Widen>(
+    loss: &mut [T],
+    back: &mut [T],
+    c: usize,
+    row: impl Fn(&mut Scratch<T::C>, usize, (&mut T, &mut [T])) + Sync,
+) {
+    if back.len() >= PARALLEL_MIN {
+        let per = 4096usize.div_ceil(c);
+        loss.par_chunks_mut(per).zip(back.par_chunks_mut(per * c)).enumerate().for_each_init(
+            Scratch::new,
+            |s, (t, (lo, bk))| {
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        for (k, pair) in lo.iter_mut().zip(bk.chunks_mut(c)).enumerate() {
+                            row(s, t * per + k, pair);
+                        }
+                    },
+                )
+            },
+        );
+    } else {
+        let mut s = Scratch::new();
+        vectorized(
+            #[inline(always)]
+            || {
+                for (i, pair) in loss.iter_mut().zip(back.chunks_mut(c)).enumerate() {
+                    row(&mut s, i, pair);
+                }
+            },
+        )
+    }
 }
 
-/// One row of logits `f(j)` with target distribution `l(j)`: writes `softmax − labels` into
-/// `back` and returns `Σ labels · (log Σ exp(f − max) − (f − max))`.
-#[inline]
-fn xent_row<T: Widen>(
-    c: usize,
-    f: impl Fn(usize) -> T::C,
-    l: impl Fn(usize) -> T::C,
-    back: &mut [T],
-) -> T::C {
-    let max = row_max((0..c).map(&f));
-    let sum: T::C = (0..c).map(|j| (f(j) - max).exp()).sum();
-    let (log_sum, inv) = (sum.ln(), sum.recip());
-    let mut loss = T::C::zero();
-    for (j, b) in back.iter_mut().enumerate() {
-        let shifted = f(j) - max;
-        loss = loss + l(j) * (log_sum - shifted);
-        *b = T::narrow(shifted.exp() * inv - l(j));
+/// Per-task buffers for one row in the compute type.
+struct Scratch<C> {
+    logits: Vec<C>,
+    labels: Vec<C>,
+    exps: Vec<C>,
+    terms: Vec<C>,
+}
+
+impl<C> Scratch<C> {
+    fn new() -> Self {
+        Scratch { logits: Vec::new(), labels: Vec::new(), exps: Vec::new(), terms: Vec::new() }
     }
-    loss
+}
+
+/// `s` cleared and filled with row `i` of an operand read with strides `(row, col)`.
+#[inline(always)]
+fn gather<T: Widen>(s: &mut Vec<T::C>, xs: &[T], i: usize, (r, c): (usize, usize), n: usize) {
+    s.clear();
+    if c == 1 {
+        s.extend(xs[i * r..][..n].iter().map(|&v| v.widen()));
+    } else {
+        s.extend((0..n).map(|j| xs[i * r + j * c].widen()));
+    }
+}
+
+/// For the row in `s.logits`: fills `s.exps` with `exp(logit − max)` and returns the max,
+/// `log Σ exp(logit − max)` and `1 / Σ exp(logit − max)`.
+#[inline(always)]
+fn softmax_parts<C: Float + Exp>(s: &mut Scratch<C>) -> (C, C, C) {
+    let max = row_max(&s.logits);
+    s.exps.clear();
+    s.exps.extend(s.logits.iter().map(|&v| (v - max).exp_v()));
+    let sum = row_sum(&s.exps);
+    (max, sum.ln(), sum.recip())
+}
+
+/// One row with dense labels (in `s.labels`): writes `softmax − labels` into `back` and
+/// returns `Σ labels · (log Σ exp(f − max) − (f − max))`.
+#[inline(always)]
+fn xent_row<T: Widen>(s: &mut Scratch<T::C>, back: &mut [T]) -> T::C {
+    let (max, log_sum, inv) = softmax_parts(s);
+    for ((b, &e), &l) in back.iter_mut().zip(&s.exps).zip(&s.labels) {
+        *b = T::narrow(e * inv - l);
+    }
+    s.terms.clear();
+    s.terms.extend(s.logits.iter().zip(&s.labels).map(|(&f, &l)| l * (log_sum - (f - max))));
+    row_sum(&s.terms)
 }
 
 /// Element strides (row, column) of an operand of shape `s` broadcast to `[b, c]`.
@@ -76,28 +137,21 @@ impl<T: Widen> OpKernel for XentKernel<T> {
         let mut loss = Tensor::zeros(ctx.allocator(), T::DTYPE, TensorShape::new([b]))?;
         let mut back = Tensor::zeros(ctx.allocator(), T::DTYPE, shape)?;
         let (fs, ls) = (features.as_slice::<T>()?, labels.as_slice::<T>()?);
-        let ((fr, fc), (lr, lc)) = (strides(features.shape()), strides(labels.shape()));
-        let row = |i: usize, (lo, bk): (&mut T, &mut [T])| {
-            let f = |j: usize| fs[i * fr + j * fc].widen();
-            let l = |j: usize| ls[i * lr + j * lc].widen();
-            *lo = T::narrow(xent_row::<T>(c, f, l, bk));
-        };
+        let (f_strides, l_strides) = (strides(features.shape()), strides(labels.shape()));
         let (lo, bk) = (loss.as_mut_slice::<T>()?, back.as_mut_slice::<T>()?);
-        if c == 0 {
-            // No classes: every loss is an empty sum, and backprop is empty.
-        } else if b * c >= PARALLEL_MIN {
-            let per = rows_per_task(c);
-            lo.par_chunks_mut(per).zip(bk.par_chunks_mut(per * c)).enumerate().for_each(
-                |(t, (lo, bk))| {
-                    for (k, pair) in lo.iter_mut().zip(bk.chunks_mut(c)).enumerate() {
-                        row(t * per + k, pair);
-                    }
+        // With no classes every loss is an empty sum, and backprop is empty.
+        if c > 0 {
+            for_rows(
+                lo,
+                bk,
+                c,
+                #[inline(always)]
+                |s: &mut Scratch<T::C>, i: usize, (lo, bk): (&mut T, &mut [T])| {
+                    gather(&mut s.logits, fs, i, f_strides, c);
+                    gather(&mut s.labels, ls, i, l_strides, c);
+                    *lo = T::narrow(xent_row::<T>(s, bk));
                 },
             );
-        } else {
-            for (i, pair) in lo.iter_mut().zip(bk.chunks_mut(c)).enumerate() {
-                row(i, pair);
-            }
         }
         ctx.set_output(0, loss);
         ctx.set_output(1, back);
@@ -162,28 +216,24 @@ impl<T: Widen> OpKernel for SparseXentKernel<T> {
         let mut loss = Tensor::zeros(ctx.allocator(), T::DTYPE, TensorShape::new([b]))?;
         let mut back = Tensor::zeros(ctx.allocator(), T::DTYPE, fsh.clone())?;
         let fs = features.as_slice::<T>()?;
-        let row = |i: usize, (lo, bk): (&mut T, &mut [T])| {
-            let f = |j: usize| fs[i * c + j].widen();
-            // Labels were checked to lie in [0, c).
-            let target = ls[i] as usize;
-            let l = |j: usize| if j == target { T::C::one() } else { T::C::zero() };
-            *lo = T::narrow(xent_row::<T>(c, f, l, bk));
-        };
         let (lo, bk) = (loss.as_mut_slice::<T>()?, back.as_mut_slice::<T>()?);
-        if b * c >= PARALLEL_MIN {
-            let per = rows_per_task(c);
-            lo.par_chunks_mut(per).zip(bk.par_chunks_mut(per * c)).enumerate().for_each(
-                |(t, (lo, bk))| {
-                    for (k, pair) in lo.iter_mut().zip(bk.chunks_mut(c)).enumerate() {
-                        row(t * per + k, pair);
-                    }
-                },
-            );
-        } else {
-            for (i, pair) in lo.iter_mut().zip(bk.chunks_mut(c)).enumerate() {
-                row(i, pair);
-            }
-        }
+        for_rows(
+            lo,
+            bk,
+            c,
+            #[inline(always)]
+            |s: &mut Scratch<T::C>, i: usize, (lo, bk): (&mut T, &mut [T])| {
+                gather(&mut s.logits, fs, i, (c, 1), c);
+                let (max, log_sum, inv) = softmax_parts(s);
+                for (b, &e) in bk.iter_mut().zip(&s.exps) {
+                    *b = T::narrow(e * inv);
+                }
+                // Labels were checked to lie in [0, c).
+                let target = ls[i] as usize;
+                bk[target] = T::narrow(s.exps[target] * inv - T::C::one());
+                *lo = T::narrow(log_sum - (s.logits[target] - max));
+            },
+        );
         ctx.set_output(0, loss);
         ctx.set_output(1, back);
         Ok(())
@@ -191,6 +241,7 @@ impl<T: Widen> OpKernel for SparseXentKernel<T> {
 }
 
 /// `Σ x²` of a slice with independent accumulators, so the loop vectorises.
+#[inline(always)]
 fn sum_squares<T: Widen>(xs: &[T]) -> T::C {
     const LANES: usize = 16;
     let mut lanes = [T::C::zero(); LANES];
@@ -213,10 +264,21 @@ impl<T: Widen> OpKernel for L2LossKernel<T> {
         let xs = ctx.input(0).as_slice::<T>()?;
         let sum = if xs.len() >= PARALLEL_MIN {
             // Fixed pieces merged in order: the result does not depend on the thread count.
-            let parts: Vec<T::C> = xs.par_chunks(1 << 14).map(sum_squares::<T>).collect();
+            let parts: Vec<T::C> = xs
+                .par_chunks(1 << 14)
+                .map(|p| {
+                    vectorized(
+                        #[inline(always)]
+                        || sum_squares::<T>(p),
+                    )
+                })
+                .collect();
             parts.into_iter().sum()
         } else {
-            sum_squares(xs)
+            vectorized(
+                #[inline(always)]
+                || sum_squares(xs),
+            )
         };
         let half = T::C::one() / (T::C::one() + T::C::one());
         let out = Tensor::scalar(ctx.allocator(), T::narrow(sum * half))?;

@@ -2,7 +2,9 @@
 
 mod bias_add;
 mod elementwise;
+mod exp;
 mod losses;
+pub(crate) mod simd;
 mod softmax;
 mod widen;
 

@@ -3,9 +3,11 @@
 //! TensorFlow).
 
 use super::PARALLEL_MIN;
-use super::widen::{Widen, row_max};
+use super::exp::Exp;
+use super::simd::vectorized;
+use super::widen::{Widen, row_max, row_sum};
 use crate::kernels::numeric::for_float_types;
-use num_traits::Float;
+use num_traits::{Float, Zero};
 use rayon::prelude::*;
 use sessionflow_core::{
     DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status, Tensor,
@@ -15,24 +17,55 @@ use std::marker::PhantomData;
 struct SoftmaxKernel<T, const LOG: bool>(PhantomData<T>);
 
 /// One row; `scratch` holds the row in the compute type.
+#[inline(always)]
 fn softmax_row<T: Widen, const LOG: bool>(x: &[T], out: &mut [T], scratch: &mut Vec<T::C>) {
-    let max = row_max(x.iter().map(|&v| v.widen()));
     scratch.clear();
+    scratch.extend(x.iter().map(|&v| v.widen()));
+    let max = row_max(scratch);
     if LOG {
         // Shifted logits, then minus the log of their exponentials' sum.
-        scratch.extend(x.iter().map(|&v| v.widen() - max));
-        let log_sum = scratch.iter().map(|&v| v.exp()).sum::<T::C>().ln();
+        for v in scratch.iter_mut() {
+            *v = *v - max;
+        }
+        let mut sum = T::C::zero();
+        for chunk in scratch.chunks(256) {
+            let mut exps = [T::C::zero(); 256];
+            for (e, &v) in exps.iter_mut().zip(chunk) {
+                *e = v.exp_v();
+            }
+            sum = sum + row_sum(&exps[..chunk.len()]);
+        }
+        let log_sum = sum.ln();
         for (o, &v) in out.iter_mut().zip(scratch.iter()) {
             *o = T::narrow(v - log_sum);
         }
     } else {
         // Exponentials, then times the inverse of their sum (as TensorFlow).
-        scratch.extend(x.iter().map(|&v| (v.widen() - max).exp()));
-        let inv = scratch.iter().copied().sum::<T::C>().recip();
+        for v in scratch.iter_mut() {
+            *v = (*v - max).exp_v();
+        }
+        let inv = row_sum(scratch).recip();
         for (o, &v) in out.iter_mut().zip(scratch.iter()) {
             *o = T::narrow(v * inv);
         }
     }
+}
+
+/// Rows of `n` of `x` into `out`.
+fn softmax_rows<T: Widen, const LOG: bool>(
+    x: &[T],
+    out: &mut [T],
+    n: usize,
+    scratch: &mut Vec<T::C>,
+) {
+    vectorized(
+        #[inline(always)]
+        || {
+            for (o, x) in out.chunks_mut(n).zip(x.chunks(n)) {
+                softmax_row::<T, LOG>(x, o, scratch);
+            }
+        },
+    )
 }
 
 impl<T: Widen, const LOG: bool> OpKernel for SoftmaxKernel<T, LOG> {
@@ -49,19 +82,13 @@ impl<T: Widen, const LOG: bool> OpKernel for SoftmaxKernel<T, LOG> {
         if n > 0 {
             if xs.len() >= PARALLEL_MIN {
                 let rows_per_task = 4096usize.div_ceil(n) * n;
-                os.par_chunks_mut(rows_per_task).zip(xs.par_chunks(rows_per_task)).for_each_init(
-                    Vec::new,
-                    |scratch, (o, x)| {
-                        for (o, x) in o.chunks_mut(n).zip(x.chunks(n)) {
-                            softmax_row::<T, LOG>(x, o, scratch);
-                        }
-                    },
-                );
+                os.par_chunks_mut(rows_per_task)
+                    .zip(xs.par_chunks(rows_per_task))
+                    .for_each_init(Vec::new, |scratch, (o, x)| {
+                        softmax_rows::<T, LOG>(x, o, n, scratch)
+                    });
             } else {
-                let mut scratch = Vec::with_capacity(n);
-                for (o, x) in os.chunks_mut(n).zip(xs.chunks(n)) {
-                    softmax_row::<T, LOG>(x, o, &mut scratch);
-                }
+                softmax_rows::<T, LOG>(xs, os, n, &mut Vec::with_capacity(n));
             }
         }
         ctx.set_output(0, out);

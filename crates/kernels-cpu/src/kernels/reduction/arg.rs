@@ -5,6 +5,7 @@
 
 use super::engine::PARALLEL_MIN;
 use super::index::{IndexOut, read_scalar, split_at_axis, with_index_type};
+use crate::kernels::nn_activation::simd::vectorized;
 use crate::kernels::numeric::{Numeric, for_flat_types, for_numeric_types};
 use rayon::prelude::*;
 use sessionflow_core::{
@@ -48,20 +49,43 @@ fn start<T: ArgElement, const MAX: bool>() -> T {
     if MAX { T::LOWEST } else { T::HIGHEST }
 }
 
-/// The first best position in a contiguous row.
+/// Interleaved accumulators in the row maximum, so that it vectorises.
+const LANES: usize = 16;
+/// Elements tested at once when looking for the extreme's first position.
+const BLOCK: usize = 64;
+
+/// The first best position in a contiguous row, in two vectorised passes: the extreme value
+/// (NaNs never win a strict comparison, so they are passed over), then the first block that
+/// holds it, scanned for its first position. When nothing beats the starting value (all NaN,
+/// or all equal to the type's extreme) the sequential scan stays at 0, and so does this.
+#[inline(always)]
 fn arg_row<T: ArgElement, const MAX: bool>(row: &[T]) -> usize {
-    let (mut best, mut idx) = (start::<T, MAX>(), 0);
-    for (i, &x) in row.iter().enumerate() {
-        if better::<T, MAX>(x, best) {
-            best = x;
-            idx = i;
+    let s = start::<T, MAX>();
+    let pick = |m: T, x: T| if better::<T, MAX>(x, m) { x } else { m };
+    let mut lanes = [s; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (l, &x) in lanes.iter_mut().zip(c) {
+            *l = pick(*l, x);
         }
     }
-    idx
+    let m = rest.iter().fold(lanes.into_iter().fold(s, pick), |m, &x| pick(m, x));
+    if m == s {
+        return 0;
+    }
+    for (b, block) in row.chunks(BLOCK).enumerate() {
+        if block.iter().fold(false, |found, &x| found | (x == m)) {
+            // The block holds m, so the search succeeds.
+            return b * BLOCK + block.iter().position(|&x| x == m).unwrap_or(0);
+        }
+    }
+    0
 }
 
 /// Columns `j0..j0 + out.len()` of a `[n, inner]` block (one outer index), scanned row by
 /// row so that every access is contiguous.
+#[inline(always)]
 fn arg_columns<T: ArgElement, O: IndexOut, const MAX: bool>(
     block: &[T],
     n: usize,
@@ -102,16 +126,29 @@ fn run<T: ArgElement, O: IndexOut, const MAX: bool>(
     // From here n > 0 (checked by the caller) and inner > 0 (the output is not empty).
     let parallel = x.len() >= PARALLEL_MIN && rayon::current_num_threads() > 1;
     if inner == 1 {
-        let one = |(v, row): (&mut O, &[T])| *v = O::from_index(arg_row::<T, MAX>(row));
+        let rows = |(vs, xs): (&mut [O], &[T])| {
+            vectorized(
+                #[inline(always)]
+                || {
+                    for (v, row) in vs.iter_mut().zip(xs.chunks(n)) {
+                        *v = O::from_index(arg_row::<T, MAX>(row));
+                    }
+                },
+            )
+        };
         if parallel {
-            o.par_iter_mut().zip(x.par_chunks(n)).with_min_len(64).for_each(one);
+            let per = 4096usize.div_ceil(n);
+            o.par_chunks_mut(per).zip(x.par_chunks(per * n)).for_each(rows);
         } else {
-            o.iter_mut().zip(x.chunks(n)).for_each(one);
+            rows((o, x));
         }
     } else {
         let block = |(out_row, xs): (&mut [O], &[T])| {
             for (c, cols) in out_row.chunks_mut(COL_BLOCK).enumerate() {
-                arg_columns::<T, O, MAX>(xs, n, inner, c * COL_BLOCK, cols);
+                vectorized(
+                    #[inline(always)]
+                    || arg_columns::<T, O, MAX>(xs, n, inner, c * COL_BLOCK, cols),
+                );
             }
         };
         if parallel && outer >= rayon::current_num_threads() {
@@ -119,7 +156,10 @@ fn run<T: ArgElement, O: IndexOut, const MAX: bool>(
         } else if parallel {
             for (out_row, xs) in o.chunks_mut(inner).zip(x.chunks(n * inner)) {
                 out_row.par_chunks_mut(COL_BLOCK).enumerate().for_each(|(c, cols)| {
-                    arg_columns::<T, O, MAX>(xs, n, inner, c * COL_BLOCK, cols);
+                    vectorized(
+                        #[inline(always)]
+                        || arg_columns::<T, O, MAX>(xs, n, inner, c * COL_BLOCK, cols),
+                    );
                 });
             }
         } else {

@@ -10,6 +10,7 @@
 
 use super::plan::{Layout, offset_of};
 use super::reducer::Reducer;
+use crate::kernels::nn_activation::simd::vectorized;
 use rayon::prelude::*;
 
 /// Below this many input elements one thread is faster than waking the pool.
@@ -22,7 +23,7 @@ const COL_BLOCK: usize = 1 << 12;
 const LANES: usize = 32;
 
 /// Folds `row` into `acc`.
-#[inline]
+#[inline(always)]
 fn fold_row<R: Reducer>(acc: R::Acc, row: &[R::In]) -> R::Acc {
     let chunks = row.chunks_exact(LANES);
     let rest = chunks.remainder();
@@ -45,7 +46,7 @@ fn fold_row<R: Reducer>(acc: R::Acc, row: &[R::In]) -> R::Acc {
 }
 
 /// Accumulates `row` elementwise into `acc`.
-#[inline]
+#[inline(always)]
 fn accumulate_row<R: Reducer>(acc: &mut [R::Acc], row: &[R::In]) {
     for (a, &x) in acc.iter_mut().zip(row) {
         *a = R::combine(*a, R::load(x));
@@ -70,6 +71,7 @@ pub(crate) fn reduce<R: Reducer>(
 
 /// Elements `[start, end)` of the inputs of the output whose kept offset is `base`, folded in
 /// (row, column) order.
+#[inline(always)]
 fn fold_range<R: Reducer>(
     input: &[R::In],
     layout: &Layout,
@@ -99,18 +101,38 @@ fn reduce_rows<R: Reducer>(
     parallel: bool,
 ) {
     let total = layout.rows_per_output() * layout.last;
-    let one = |o: usize| {
+    // (A function rather than a closure so that it inlines into the AVX2 copies below.)
+    #[inline(always)]
+    fn one<R: Reducer>(
+        input: &[R::In],
+        layout: &Layout,
+        total: usize,
+        count: usize,
+        o: usize,
+    ) -> R::Out {
         R::finish(fold_range::<R>(input, layout, offset_of(o, &layout.kept), 0, total), count)
-    };
+    }
     let threads = rayon::current_num_threads();
     if !parallel {
-        out.iter_mut().enumerate().for_each(|(o, v)| *v = one(o));
+        vectorized(
+            #[inline(always)]
+            || {
+                out.iter_mut()
+                    .enumerate()
+                    .for_each(|(o, v)| *v = one::<R>(input, layout, total, count, o))
+            },
+        );
     } else if out.len() >= threads {
         let chunk = out.len().div_ceil(threads * 4);
         out.par_chunks_mut(chunk).enumerate().for_each(|(c, vs)| {
-            for (i, v) in vs.iter_mut().enumerate() {
-                *v = one(c * chunk + i);
-            }
+            vectorized(
+                #[inline(always)]
+                || {
+                    for (i, v) in vs.iter_mut().enumerate() {
+                        *v = one::<R>(input, layout, total, count, c * chunk + i);
+                    }
+                },
+            )
         });
     } else {
         // Few outputs with many inputs each (a full reduction, say): split each output's
@@ -129,6 +151,7 @@ fn reduce_rows<R: Reducer>(
 }
 
 /// Accumulates into `acc` (columns `cols_start..` of output row `o`) the rows `combos` of it.
+#[inline(always)]
 fn accumulate_block<R: Reducer>(
     input: &[R::In],
     layout: &Layout,
@@ -158,13 +181,22 @@ fn accumulate_rows<R: Reducer>(
     let threads = rayon::current_num_threads();
     let out_rows = out.len() / k;
     if !parallel {
-        for (o, row) in acc.chunks_mut(k).enumerate() {
-            accumulate_block::<R>(input, layout, o, 0, 0..combos, row);
-        }
+        vectorized(
+            #[inline(always)]
+            || {
+                for (o, row) in acc.chunks_mut(k).enumerate() {
+                    accumulate_block::<R>(input, layout, o, 0, 0..combos, row);
+                }
+            },
+        );
     } else if out_rows * k.div_ceil(COL_BLOCK) >= threads {
         acc.par_chunks_mut(k).enumerate().for_each(|(o, row)| {
             row.par_chunks_mut(COL_BLOCK).enumerate().for_each(|(b, block)| {
-                accumulate_block::<R>(input, layout, o, b * COL_BLOCK, 0..combos, block);
+                let start = b * COL_BLOCK;
+                vectorized(
+                    #[inline(always)]
+                    || accumulate_block::<R>(input, layout, o, start, 0..combos, block),
+                );
             });
         });
     } else {
@@ -176,9 +208,14 @@ fn accumulate_rows<R: Reducer>(
             .map(|p| {
                 let range = p * rows_per_piece..combos.min((p + 1) * rows_per_piece);
                 let mut part = vec![R::INIT; acc.len()];
-                for (o, row) in part.chunks_mut(k).enumerate() {
-                    accumulate_block::<R>(input, layout, o, 0, range.clone(), row);
-                }
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        for (o, row) in part.chunks_mut(k).enumerate() {
+                            accumulate_block::<R>(input, layout, o, 0, range.clone(), row);
+                        }
+                    },
+                );
                 part
             })
             .collect();

@@ -113,9 +113,10 @@ int_minmax!(i8, i16, i32, i64, u8);
 macro_rules! float_minmax {
     ($($t:ty),*) => {$(
         impl MinMax for $t {
-            // `a` stays when it is NaN (b > NaN is false); a NaN `b` is taken explicitly.
-            #[inline] fn max_nan(a: $t, b: $t) -> $t { if b > a || b.is_nan() { b } else { a } }
-            #[inline] fn min_nan(a: $t, b: $t) -> $t { if b < a || b.is_nan() { b } else { a } }
+            // `a` stays when it is NaN (b > NaN is false); a NaN `b` is taken explicitly. The
+            // non-short-circuit `|` keeps the select branch-free, so it vectorises.
+            #[inline] fn max_nan(a: $t, b: $t) -> $t { if (b > a) | b.is_nan() { b } else { a } }
+            #[inline] fn min_nan(a: $t, b: $t) -> $t { if (b < a) | b.is_nan() { b } else { a } }
         }
     )*};
 }
