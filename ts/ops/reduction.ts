@@ -116,6 +116,12 @@ export function argMin(input: TensorLike, axis?: TensorLike | null, options: Arg
   return argOp('ArgMin', input, axis, options)
 }
 
+/** TF1's `tf.arg_max` (the raw op's name): {@link argMax}. */
+export const arg_max = argMax
+
+/** TF1's `tf.arg_min`: {@link argMin}. */
+export const arg_min = argMin
+
 /** Options of {@link cumsum}. */
 export interface CumsumOptions {
   /** Leave each element out of its own sum (the first output is 0). */
@@ -199,7 +205,7 @@ export const REDUCTION_TABLE = {
   reduceAny: ['reduce_any', reduceAny],
   argMax: ['argmax', argMax],
   argMin: ['argmin', argMin],
-  arg_max: ['arg_max', argMax],
-  arg_min: ['arg_min', argMin],
+  arg_max: ['arg_max', arg_max],
+  arg_min: ['arg_min', arg_min],
   cumsum: ['cumsum', cumsum],
 } as const
