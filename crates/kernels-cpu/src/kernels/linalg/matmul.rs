@@ -12,58 +12,79 @@ const PARALLEL_THRESHOLD: usize = 1 << 18;
 
 /// The layout of one product: `out[m×n] = op(a)[m×k] · op(b)[k×n]`, row-major storage, with
 /// `op` a transpose when requested. Strides are in elements: (row stride, column stride).
-struct Product {
-    m: usize,
-    n: usize,
-    k: usize,
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Product {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
     a_strides: (isize, isize),
     b_strides: (isize, isize),
 }
 
 impl Product {
+    /// The product of matrices stored as `a` (rows, cols) and `b` (rows, cols), transposed
+    /// first as asked; `None` when the inner dimensions differ.
+    pub(super) fn from_dims(
+        a: (usize, usize),
+        b: (usize, usize),
+        ta: bool,
+        tb: bool,
+    ) -> Option<Product> {
+        let (m, ka) = if ta { (a.1, a.0) } else { a };
+        let (kb, n) = if tb { (b.1, b.0) } else { b };
+        let strides = |transposed: bool, cols: usize| -> (isize, isize) {
+            if transposed { (1, cols as isize) } else { (cols as isize, 1) }
+        };
+        (ka == kb).then(|| Product {
+            m,
+            n,
+            k: ka,
+            a_strides: strides(ta, a.1),
+            b_strides: strides(tb, b.1),
+        })
+    }
+
     fn new(a: &TensorShape, b: &TensorShape, ta: bool, tb: bool) -> Result<Product> {
         if a.rank() != 2 || b.rank() != 2 {
             return Err(Status::invalid_argument(format!(
                 "In[0] and In[1] must be matrices: In[0]: {a}, In[1]: {b}"
             )));
         }
-        let (m, ka) = if ta { (a.dim(1), a.dim(0)) } else { (a.dim(0), a.dim(1)) };
-        let (kb, n) = if tb { (b.dim(1), b.dim(0)) } else { (b.dim(0), b.dim(1)) };
-        if ka != kb {
-            return Err(Status::invalid_argument(format!(
-                "Matrix size-incompatible: In[0]: {a}, In[1]: {b}"
-            )));
-        }
-        let strides = |transposed: bool, cols: usize| -> (isize, isize) {
-            if transposed { (1, cols as isize) } else { (cols as isize, 1) }
-        };
-        Ok(Product {
-            m,
-            n,
-            k: ka,
-            a_strides: strides(ta, a.dim(1)),
-            b_strides: strides(tb, b.dim(1)),
+        Product::from_dims((a.dim(0), a.dim(1)), (b.dim(0), b.dim(1)), ta, tb).ok_or_else(|| {
+            Status::invalid_argument(format!("Matrix size-incompatible: In[0]: {a}, In[1]: {b}"))
         })
+    }
+
+    /// Multiply-adds in the product, to decide on threads.
+    pub(super) fn work(&self) -> usize {
+        self.m.saturating_mul(self.n).saturating_mul(self.k)
+    }
+
+    /// Whether the product is big enough for several threads.
+    pub(super) fn is_large(&self) -> bool {
+        self.work() >= PARALLEL_THRESHOLD
     }
 }
 
 /// How a dtype multiplies matrices: through `gemm` for f32/f64, by plain loops otherwise.
-trait MatMulElement: Numeric {
-    fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self]);
+/// `a` holds op(a) as laid out by the product, `b` likewise, `out` exactly m×n values; with
+/// `parallel` the product may use the rayon pool.
+pub(super) trait MatMulElement: Numeric {
+    fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self], parallel: bool);
 }
 
 macro_rules! gemm_matmul {
     ($($t:ty),*) => {$(
         impl MatMulElement for $t {
-            fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self]) {
-                let parallelism = if p.m * p.n * p.k >= PARALLEL_THRESHOLD {
+            fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self], parallel: bool) {
+                let parallelism = if parallel && p.is_large() {
                     Parallelism::Rayon(0)
                 } else {
                     Parallelism::None
                 };
-                // SAFETY: Product::new checked that a holds m×k and b k×n elements under the
-                // given strides, out holds m×n (allocated from the shape), and out does not
-                // alias a or b (it is a fresh allocation).
+                // SAFETY: the callers build the product from the shapes of a and b, so a holds
+                // m×k and b k×n elements under the given strides; out holds m×n (allocated from
+                // the output shape) and does not alias a or b (it is a fresh allocation).
                 unsafe {
                     gemm::gemm(
                         p.m, p.n, p.k,
@@ -86,19 +107,19 @@ gemm_matmul!(f32, f64);
 macro_rules! loop_matmul {
     ($($t:ty),*) => {$(
         impl MatMulElement for $t {
-            fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self]) {
+            fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self], _: bool) {
                 naive_matmul(p, a, b, out, |x| x, Numeric::add, Numeric::mul);
             }
         }
     )*};
 }
 
-loop_matmul!(i32, i64);
+loop_matmul!(i16, i32, i64);
 
 macro_rules! half_matmul {
     ($($t:ty),*) => {$(
         impl MatMulElement for $t {
-            fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self]) {
+            fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self], _: bool) {
                 // Accumulate in f32 and round once, as TensorFlow does for half types.
                 let mut acc = vec![0f32; out.len()];
                 naive_matmul(p, a, b, &mut acc, <$t>::to_f32, |x, y| x + y, |x, y| x * y);
@@ -112,7 +133,8 @@ macro_rules! half_matmul {
 
 half_matmul!(f16, bf16);
 
-/// i-k-j loop order so the innermost loop walks `b` and `out` contiguously when untransposed.
+/// i-k-j loop order: when `b` is stored untransposed the innermost loop walks a row of `b`
+/// and a row of `out` contiguously, and vectorises.
 #[allow(clippy::too_many_arguments)]
 fn naive_matmul<T: Copy, A: Copy>(
     p: &Product,
@@ -125,12 +147,18 @@ fn naive_matmul<T: Copy, A: Copy>(
 ) {
     let at =
         |i: usize, j: usize, (rs, cs): (isize, isize)| (i as isize * rs + j as isize * cs) as usize;
-    for i in 0..p.m {
+    for (i, out_row) in out.chunks_mut(p.n).enumerate() {
         for kk in 0..p.k {
             let aik = load(a[at(i, kk, p.a_strides)]);
-            for j in 0..p.n {
-                let o = &mut out[i * p.n + j];
-                *o = add(*o, mul(aik, load(b[at(kk, j, p.b_strides)])));
+            if p.b_strides.1 == 1 {
+                let b_row = &b[kk * p.n..][..p.n];
+                for (o, &bv) in out_row.iter_mut().zip(b_row) {
+                    *o = add(*o, mul(aik, load(bv)));
+                }
+            } else {
+                for (j, o) in out_row.iter_mut().enumerate() {
+                    *o = add(*o, mul(aik, load(b[at(kk, j, p.b_strides)])));
+                }
             }
         }
     }
@@ -149,7 +177,7 @@ impl<T: MatMulElement> OpKernel for MatMulKernel<T> {
         let mut out = Tensor::zeros(ctx.allocator(), T::DTYPE, TensorShape::new([p.m, p.n]))?;
         // With k = 0 the product is all zeros, which the fresh buffer already holds.
         if p.m > 0 && p.n > 0 && p.k > 0 {
-            T::matmul(&p, a.as_slice()?, b.as_slice()?, out.as_mut_slice()?);
+            T::matmul(&p, a.as_slice()?, b.as_slice()?, out.as_mut_slice()?, true);
         }
         ctx.set_output(0, out);
         Ok(())
