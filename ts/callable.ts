@@ -6,7 +6,7 @@
  */
 
 import { InvalidArgumentError } from './errors.js'
-import { prepareFeeds } from './feed.js'
+import { type FeedValue, feedValue } from './feed.js'
 import type { Fetch, FetchPlan, FetchResult } from './fetch.js'
 import type { Graph } from './graph.js'
 import { type NativeCallable, type RunResult, callNative } from './native.js'
@@ -53,8 +53,7 @@ export function makeCallable<F extends Fetch>(
     }
     return [values, extra ?? {}]
   }
-  const feedValues = (values: unknown[]) =>
-    prepareFeeds(graph, new Map(feedList.map((t, i) => [t, values[i] as never]))).map((f) => f.value)
+  const feedValues = (values: unknown[]) => feedList.map((t, i) => feedValue(t, values[i] as FeedValue))
   const finish = (result: RunResult, extra: CallOptions): unknown => {
     fillRunMetadata(extra.runMetadata, result)
     return plan.build(toResult(result))

@@ -7,7 +7,7 @@
 
 import { InvalidArgumentError } from './errors.js'
 import type { Graph } from './graph.js'
-import type { Feed } from './native.js'
+import type { Feed, TensorValue } from './native.js'
 import { formatShape, isCompatible } from './shape.js'
 import { Tensor } from './tensor.js'
 import { type HostTensor, type Value, bytesOf, toHostTensor } from './values.js'
@@ -36,32 +36,39 @@ export function prepareFeeds(graph: Graph, feedDict: FeedDict | undefined): Feed
   const feeds = new Map<string, Feed>()
   for (const [key, value] of entries) {
     const tensor = graph.asGraphElement(key, { allowTensor: true, allowOperation: false }) as Tensor
-    if ((value as unknown) instanceof Tensor) {
-      throw new InvalidArgumentError(
-        `The value of a feed cannot be a Tensor (feeding ${tensor.name}). ` +
-          'Acceptable feed values include numbers, nested arrays, TypedArrays and NDArrays.',
-      )
-    }
-    let host: HostTensor
-    try {
-      host = toHostTensor(value, tensor.dtype)
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
-      throw new InvalidArgumentError(
-        `Cannot feed value for Tensor '${tensor.name}', which has dtype ${tensor.dtype}: ${reason}`,
-      )
-    }
-    if (!isCompatible(tensor.shape, host.shape)) {
-      throw new InvalidArgumentError(
-        `Cannot feed value of shape ${formatShape(host.shape)} for Tensor '${tensor.name}', ` +
-          `which has shape '${formatShape(tensor.shape)}'`,
-      )
-    }
-    feeds.set(tensor.name, {
-      node: tensor.op.id,
-      index: tensor.valueIndex,
-      value: { dtype: host.dtype, shape: host.shape, data: bytesOf(host.data) },
-    })
+    feeds.set(tensor.name, { node: tensor.op.id, index: tensor.valueIndex, value: feedValue(tensor, value) })
   }
   return [...feeds.values()]
+}
+
+/**
+ * One value converted for feeding `tensor`: to its dtype, with its shape checked against the
+ * tensor's static shape.
+ *
+ * @internal
+ * @throws InvalidArgumentError for a value of the wrong dtype or shape, or a Tensor.
+ */
+export function feedValue(tensor: Tensor, value: FeedValue): TensorValue {
+  if ((value as unknown) instanceof Tensor) {
+    throw new InvalidArgumentError(
+      `The value of a feed cannot be a Tensor (feeding ${tensor.name}). ` +
+        'Acceptable feed values include numbers, nested arrays, TypedArrays and NDArrays.',
+    )
+  }
+  let host: HostTensor
+  try {
+    host = toHostTensor(value, tensor.dtype)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new InvalidArgumentError(
+      `Cannot feed value for Tensor '${tensor.name}', which has dtype ${tensor.dtype}: ${reason}`,
+    )
+  }
+  if (!isCompatible(tensor.shape, host.shape)) {
+    throw new InvalidArgumentError(
+      `Cannot feed value of shape ${formatShape(host.shape)} for Tensor '${tensor.name}', ` +
+        `which has shape '${formatShape(tensor.shape)}'`,
+    )
+  }
+  return { dtype: host.dtype, shape: host.shape, data: bytesOf(host.data) }
 }
