@@ -32,6 +32,20 @@ impl DType {
         DType::String,
     ];
 
+    /// The dtypes stored flat in a buffer: every numeric dtype and `bool`.
+    pub const FLAT: [DType; 10] = [
+        DType::Float32,
+        DType::Float64,
+        DType::Float16,
+        DType::BFloat16,
+        DType::Int8,
+        DType::Int16,
+        DType::Int32,
+        DType::Int64,
+        DType::UInt8,
+        DType::Bool,
+    ];
+
     /// The numeric dtypes (everything but `bool` and `string`).
     pub const NUMERIC: [DType; 9] = [
         DType::Float32,

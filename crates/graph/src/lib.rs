@@ -14,4 +14,6 @@ pub use graph::{Graph, NodeSpec};
 pub use node::{Endpoint, Node, NodeId};
 pub use op_def::{ArgDef, ArgType, AttrDef, AttrKind, OpDef, ShapeFn};
 pub use op_registry::OpRegistry;
-pub use shape_inference::{InferenceContext, InputInfo, broadcast_partial_shapes};
+pub use shape_inference::{
+    InferenceContext, InputInfo, broadcast_partial_shapes, merge_dims, merge_shapes,
+};

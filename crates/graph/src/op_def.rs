@@ -139,20 +139,21 @@ impl OpDef {
         self
     }
 
-    /// Adds a `type` attr with a default, limited to `allowed`, that does not select the kernel
-    /// (TF's `Attr("out_type: {int32, int64} = DT_INT32")`, for output-only type attrs).
-    pub fn type_attr_default(
-        mut self,
-        name: &'static str,
-        allowed: &'static [DType],
-        default: DType,
-    ) -> Self {
-        self.attrs.push(AttrDef {
-            name,
-            kind: AttrKind::Type,
-            default: Some(AttrValue::Type(default)),
-            allowed_types: Some(allowed),
-        });
+    /// Restricts the already declared `type` attr `attr` to `allowed` (TF's
+    /// `Attr("out_type: {int32, int64} = DT_INT32")` is `.attr("out_type: type = int32")`
+    /// then `.allow_types("out_type", …)`; such an attr does not select the kernel).
+    pub fn allow_types(mut self, attr: &str, allowed: &'static [DType]) -> Self {
+        for def in self.attrs.iter_mut().filter(|a| a.name == attr) {
+            def.allowed_types = Some(allowed);
+        }
+        self
+    }
+
+    /// Gives the already declared `type` attr `attr` a default.
+    pub fn default_type(mut self, attr: &str, default: DType) -> Self {
+        for def in self.attrs.iter_mut().filter(|a| a.name == attr) {
+            def.default = Some(AttrValue::Type(default));
+        }
         self
     }
 

@@ -122,6 +122,42 @@ impl<'a> InferenceContext<'a> {
     }
 }
 
+/// TensorFlow's `Merge` of two dimensions: an unknown one takes the other; known ones must agree.
+pub fn merge_dims(a: Option<usize>, b: Option<usize>) -> Result<Option<usize>> {
+    match (a, b) {
+        (Some(x), Some(y)) if x != y => {
+            Err(Status::invalid_argument(format!("Dimensions must be equal, but are {x} and {y}")))
+        }
+        (x, y) => Ok(x.or(y)),
+    }
+}
+
+/// TensorFlow's `InferenceContext::Merge`: two shapes that must describe the same tensor,
+/// combined so that each known dimension wins over an unknown one.
+pub fn merge_shapes(a: &PartialShape, b: &PartialShape) -> Result<PartialShape> {
+    let (Some(da), Some(db)) = (a.dims(), b.dims()) else {
+        return Ok(if a.rank().is_some() { a.clone() } else { b.clone() });
+    };
+    if da.len() != db.len() {
+        return Err(Status::invalid_argument(format!(
+            "Shapes must be equal rank, but are {} and {}",
+            da.len(),
+            db.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(da.len());
+    for (i, (&x, &y)) in da.iter().zip(db).enumerate() {
+        out.push(merge_dims(x, y).map_err(|_| {
+            Status::invalid_argument(format!(
+                "Dimension {i} in both shapes must be equal, but are {} and {}. Shapes are {a} and {b}.",
+                x.unwrap_or(0),
+                y.unwrap_or(0)
+            ))
+        })?);
+    }
+    Ok(PartialShape::new(out))
+}
+
 /// Numpy broadcasting of two static shapes, as TensorFlow's `BroadcastBinaryOpOutputShapeFn`:
 /// unknown rank gives unknown rank; a dimension of 1 stretches; unknown dimensions stay
 /// unknown unless the other side pins them.

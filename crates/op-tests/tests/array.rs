@@ -23,18 +23,7 @@ use sessionflow_op_tests::core::{DType, Tensor};
 use sessionflow_op_tests::{string_tensor, tensor_of, values_f64};
 
 /// Every dtype but string (tensors of these come from f64 values).
-pub(crate) const FLAT: [DType; 10] = [
-    DType::Float32,
-    DType::Float64,
-    DType::Float16,
-    DType::BFloat16,
-    DType::Int8,
-    DType::Int16,
-    DType::Int32,
-    DType::Int64,
-    DType::UInt8,
-    DType::Bool,
-];
+pub(crate) const FLAT: [DType; 10] = DType::FLAT;
 
 /// `0, 1, 2, …` as a tensor of `dtype` (bool: odd/even, so patterns stay visible).
 pub(crate) fn iota(dtype: DType, dims: &[usize]) -> Tensor {

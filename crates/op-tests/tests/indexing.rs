@@ -19,18 +19,7 @@ use sessionflow_op_tests::core::{DType, Tensor};
 use sessionflow_op_tests::{string_tensor, tensor_of};
 
 /// Every dtype but string.
-const FLAT: [DType; 10] = [
-    DType::Float32,
-    DType::Float64,
-    DType::Float16,
-    DType::BFloat16,
-    DType::Int8,
-    DType::Int16,
-    DType::Int32,
-    DType::Int64,
-    DType::UInt8,
-    DType::Bool,
-];
+const FLAT: [DType; 10] = DType::FLAT;
 
 /// A test tensor of any dtype: numbers for numeric dtypes, `x != 0` for bool, and the
 /// numbers' decimal strings for string.

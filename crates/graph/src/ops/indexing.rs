@@ -24,18 +24,7 @@ const INDEX_TYPES: [DType; 3] = [DType::Int16, DType::Int32, DType::Int64];
 /// int32 and int64: axes, shapes and `out_type`s.
 const INT32_64: [DType; 2] = [DType::Int32, DType::Int64];
 /// Every numeric dtype and bool.
-const NUMERIC_AND_BOOL: [DType; 10] = [
-    DType::Float32,
-    DType::Float64,
-    DType::Float16,
-    DType::BFloat16,
-    DType::Int8,
-    DType::Int16,
-    DType::Int32,
-    DType::Int64,
-    DType::UInt8,
-    DType::Bool,
-];
+const NUMERIC_AND_BOOL: [DType; 10] = DType::FLAT;
 
 /// Output 0 has input 0's shape.
 fn unchanged_shape(c: &mut crate::InferenceContext<'_>) -> Result<()> {
@@ -44,33 +33,7 @@ fn unchanged_shape(c: &mut crate::InferenceContext<'_>) -> Result<()> {
     Ok(())
 }
 
-/// TensorFlow's `InferenceContext::Merge`: two shapes that must describe the same tensor,
-/// combined so that each known dimension wins over an unknown one.
-pub(crate) fn merge_shapes(a: &PartialShape, b: &PartialShape) -> Result<PartialShape> {
-    let (Some(da), Some(db)) = (a.dims(), b.dims()) else {
-        return Ok(if a.rank().is_some() { a.clone() } else { b.clone() });
-    };
-    if da.len() != db.len() {
-        return Err(Status::invalid_argument(format!(
-            "Shapes must be equal rank, but are {} and {}",
-            da.len(),
-            db.len()
-        )));
-    }
-    let mut out = Vec::with_capacity(da.len());
-    for (i, (&x, &y)) in da.iter().zip(db).enumerate() {
-        out.push(match (x, y) {
-            (Some(x), Some(y)) if x != y => {
-                return Err(Status::invalid_argument(format!(
-                    "Dimension {i} in both shapes must be equal, but are {x} and {y}. Shapes are {a} and {b}."
-                )));
-            }
-            (Some(x), _) | (None, Some(x)) => Some(x),
-            (None, None) => None,
-        });
-    }
-    Ok(PartialShape::new(out))
-}
+pub(crate) use crate::merge_shapes;
 
 /// Dims `[start, end)` of a shape of known rank (a slice; empty when out of order).
 fn sub_dims(dims: &[Option<usize>], start: usize, end: usize) -> Vec<Option<usize>> {

@@ -2,7 +2,7 @@
 //! broadcasting, unary functions, logic, and `AddN`. The dtype lists are those TensorFlow's
 //! CPU kernels register, so a dtype without a kernel fails when the node is built.
 
-use crate::{InferenceContext, OpDef, OpRegistry, broadcast_partial_shapes};
+use crate::{InferenceContext, OpDef, OpRegistry, broadcast_partial_shapes, merge_shapes};
 use sessionflow_core::{DType, PartialShape, Result, Status};
 
 use DType::{BFloat16, Float16, Float32, Float64, Int8, Int16, Int32, Int64, UInt8};
@@ -184,32 +184,6 @@ fn add_n_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     }
     c.set_output(0, merged);
     Ok(())
-}
-
-/// The most specific shape compatible with both, or InvalidArgument as TensorFlow's `Merge`.
-fn merge_shapes(a: &PartialShape, b: &PartialShape) -> Result<PartialShape> {
-    let (Some(x), Some(y)) = (a.dims(), b.dims()) else {
-        return Ok(if a.rank().is_some() { a.clone() } else { b.clone() });
-    };
-    if x.len() != y.len() {
-        return Err(Status::invalid_argument(format!(
-            "Shapes must be equal rank, but are {} and {}",
-            x.len(),
-            y.len()
-        )));
-    }
-    let mut dims = Vec::with_capacity(x.len());
-    for (i, (&p, &q)) in x.iter().zip(y).enumerate() {
-        dims.push(match (p, q) {
-            (Some(p), Some(q)) if p != q => {
-                return Err(Status::invalid_argument(format!(
-                    "Dimension {i} in both shapes must be equal, but are {p} and {q}. Shapes are {a} and {b}."
-                )));
-            }
-            (p, q) => p.or(q),
-        });
-    }
-    Ok(PartialShape::new(dims))
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! Neural-network activations, softmax, losses and BiasAdd.
 
-use super::reduction::TypeAttrExt;
 use crate::ops::array::unchanged_shape;
-use crate::{InferenceContext, OpDef, OpRegistry, broadcast_partial_shapes};
+use crate::{InferenceContext, OpDef, OpRegistry, broadcast_partial_shapes, merge_dims};
 use sessionflow_core::{AttrValue, DType, PartialShape, Result, Status};
 
 const FLOATS: [DType; 4] = [DType::Float16, DType::BFloat16, DType::Float32, DType::Float64];
@@ -102,17 +101,6 @@ pub(crate) fn bias_add_is_nchw(attr: Option<&AttrValue>) -> Result<bool> {
     }
 }
 
-/// Merges two possibly unknown dimensions, as TensorFlow's `Merge`.
-fn merge_dim(a: Option<usize>, b: Option<usize>) -> Result<Option<usize>> {
-    match (a, b) {
-        (Some(x), Some(y)) if x != y => {
-            Err(Status::invalid_argument(format!("Dimensions must be equal, but are {x} and {y}")))
-        }
-        (Some(x), _) | (_, Some(x)) => Ok(Some(x)),
-        (None, None) => Ok(None),
-    }
-}
-
 /// TensorFlow's `BiasAddShape`: the value's shape, its channel dimension merged with the
 /// bias length.
 fn bias_add_shape(c: &mut InferenceContext<'_>) -> Result<()> {
@@ -125,7 +113,7 @@ fn bias_add_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     };
     let mut dims = dims.to_vec();
     let channel = if nchw { 1 } else { dims.len() - 1 };
-    dims[channel] = merge_dim(dims[channel], bias.flatten())?;
+    dims[channel] = merge_dims(dims[channel], bias.flatten())?;
     c.set_output(0, PartialShape::new(dims));
     Ok(())
 }
@@ -140,7 +128,7 @@ fn softmax_cross_entropy_shape(c: &mut InferenceContext<'_>) -> Result<()> {
         (None, None) => Some(PartialShape::unknown_of_rank(2)),
         (Some(d), None) | (None, Some(d)) if d.len() == 2 => Some(PartialShape::new(d.to_vec())),
         (Some(f), Some(l)) if l.len() == 2 => {
-            let dims = [merge_dim(f[0], l[0]), merge_dim(f[1], l[1])];
+            let dims = [merge_dims(f[0], l[0]), merge_dims(f[1], l[1])];
             match dims {
                 [Ok(b), Ok(n)] => Some(PartialShape::new(vec![b, n])),
                 _ => None,
@@ -178,7 +166,7 @@ fn sparse_softmax_cross_entropy_shape(c: &mut InferenceContext<'_>) -> Result<()
     let features = c.with_rank(0, 2)?.clone();
     let labels = c.with_rank(1, 1)?.clone();
     let (fb, classes) = features.dims().map_or((None, None), |d| (d[0], d[1]));
-    let batch = merge_dim(fb, labels.dims().and_then(|d| d[0]))?;
+    let batch = merge_dims(fb, labels.dims().and_then(|d| d[0]))?;
     c.set_output(0, PartialShape::new(vec![batch]));
     c.set_output(1, PartialShape::new(vec![batch, classes]));
     Ok(())

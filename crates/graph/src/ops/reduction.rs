@@ -2,7 +2,7 @@
 
 use crate::ops::array::unchanged_shape;
 use crate::{InferenceContext, OpDef, OpRegistry};
-use sessionflow_core::{AttrValue, DType, PartialShape, Result, Status, Tensor};
+use sessionflow_core::{DType, PartialShape, Result, Status, Tensor};
 
 const INDEX_TYPES: [DType; 2] = [DType::Int32, DType::Int64];
 const SMALL_INDEX_TYPES: [DType; 3] = [DType::Int16, DType::Int32, DType::Int64];
@@ -35,18 +35,7 @@ pub(super) fn register(r: &mut OpRegistry) {
                 .allow_types("Tidx", &INDEX_TYPES),
         );
     }
-    const ARG_TYPES: [DType; 10] = [
-        DType::Float32,
-        DType::Float64,
-        DType::Float16,
-        DType::BFloat16,
-        DType::Int8,
-        DType::Int16,
-        DType::Int32,
-        DType::Int64,
-        DType::UInt8,
-        DType::Bool,
-    ];
+    const ARG_TYPES: [DType; 10] = DType::FLAT;
     // ArgMax accepts int16 dimensions and outputs; ArgMin only int32/int64 (as TensorFlow).
     for (op, types) in [("ArgMax", &SMALL_INDEX_TYPES[..]), ("ArgMin", &INDEX_TYPES[..])] {
         r.register(
@@ -89,31 +78,6 @@ pub(super) fn register(r: &mut OpRegistry) {
             .allow_types("Tk", &SMALL_INDEX_TYPES)
             .allow_types("index_type", &SMALL_INDEX_TYPES),
     );
-}
-
-/// What [`OpDef`]'s builder cannot declare: a `type` attr with both a default and an allowed
-/// list (as TensorFlow's `Tidx: {int32, int64} = DT_INT32`).
-pub(super) trait TypeAttrExt {
-    /// Restricts the (already declared) type attr `attr` to `allowed`.
-    fn allow_types(self, attr: &str, allowed: &'static [DType]) -> Self;
-    /// Gives the (already declared) type attr `attr` a default.
-    fn default_type(self, attr: &str, default: DType) -> Self;
-}
-
-impl TypeAttrExt for OpDef {
-    fn allow_types(mut self, attr: &str, allowed: &'static [DType]) -> Self {
-        for def in self.attrs.iter_mut().filter(|a| a.name == attr) {
-            def.allowed_types = Some(allowed);
-        }
-        self
-    }
-
-    fn default_type(mut self, attr: &str, default: DType) -> Self {
-        for def in self.attrs.iter_mut().filter(|a| a.name == attr) {
-            def.default = Some(AttrValue::Type(default));
-        }
-        self
-    }
 }
 
 /// The values of a constant int16/int32/int64 tensor, widened.

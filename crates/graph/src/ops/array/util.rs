@@ -17,42 +17,7 @@ pub(super) fn const_ints(c: &InferenceContext<'_>, i: usize) -> Option<Vec<i64>>
     })
 }
 
-/// TensorFlow's `Merge` of two dimensions: unknown takes the other; known ones must agree.
-pub(super) fn merge_dim(a: Option<usize>, b: Option<usize>) -> Result<Option<usize>> {
-    match (a, b) {
-        (Some(x), Some(y)) if x != y => {
-            Err(Status::invalid_argument(format!("Dimensions must be equal, but are {x} and {y}")))
-        }
-        (Some(x), _) | (None, Some(x)) => Ok(Some(x)),
-        (None, None) => Ok(None),
-    }
-}
-
-/// TensorFlow's `Merge` of two shapes: unknown rank takes the other; ranks and known
-/// dimensions must agree.
-pub(super) fn merge_shapes(a: &PartialShape, b: &PartialShape) -> Result<PartialShape> {
-    let (Some(da), Some(db)) = (a.dims(), b.dims()) else {
-        return Ok(if a.rank().is_some() { a.clone() } else { b.clone() });
-    };
-    if da.len() != db.len() {
-        return Err(Status::invalid_argument(format!(
-            "Shapes must be equal rank, but are {} and {}",
-            da.len(),
-            db.len()
-        )));
-    }
-    let mut out = Vec::with_capacity(da.len());
-    for (i, (&x, &y)) in da.iter().zip(db).enumerate() {
-        out.push(merge_dim(x, y).map_err(|_| {
-            Status::invalid_argument(format!(
-                "Dimension {i} in both shapes must be equal, but are {} and {}. Shapes are {a} and {b}.",
-                x.unwrap_or(0),
-                y.unwrap_or(0)
-            ))
-        })?);
-    }
-    Ok(PartialShape::new(out))
-}
+pub(super) use crate::{merge_dims as merge_dim, merge_shapes};
 
 /// TensorFlow's `NumElements`: 0 if any dimension is 0, else the product when all are known.
 pub(super) fn num_elements(dims: &[Option<usize>]) -> Option<usize> {

@@ -9,7 +9,8 @@ pub(super) fn register(r: &mut OpRegistry) {
         .input("input: T")
         .output("output: out_type")
         .type_attr("T", &DType::ALL)
-        .type_attr_default("out_type", &INT32_64, DType::Int32)
+        .attr("out_type: type = int32")
+        .allow_types("out_type", &INT32_64)
         .shape(shape_shape);
     r.register(shape);
     let shape_n = OpDef::new("ShapeN")
@@ -17,14 +18,16 @@ pub(super) fn register(r: &mut OpRegistry) {
         .output("output: N * out_type")
         .type_attr("T", &DType::ALL)
         .attr("N: int")
-        .type_attr_default("out_type", &INT32_64, DType::Int32)
+        .attr("out_type: type = int32")
+        .allow_types("out_type", &INT32_64)
         .shape(shape_n_shape);
     r.register(shape_n);
     let size = OpDef::new("Size")
         .input("input: T")
         .output("output: out_type")
         .type_attr("T", &DType::ALL)
-        .type_attr_default("out_type", &INT32_64, DType::Int32)
+        .attr("out_type: type = int32")
+        .allow_types("out_type", &INT32_64)
         .shape(scalar_shape);
     r.register(size);
     r.register(
