@@ -50,14 +50,17 @@ impl<'a> InferenceContext<'a> {
         self.inputs[i].value.as_ref()
     }
 
-    /// The value of input `i` as integers, when it is a constant int32/int64 tensor.
+    /// The value of input `i` as integers, when it is a constant of a signed int dtype (index
+    /// attrs such as `Tidx`, `Tlen`, `Index` allow int8 and int16 besides int32/int64).
     pub fn input_ints(&self, i: usize) -> Option<Vec<i64>> {
         let t = self.input_value(i)?;
-        match t.dtype() {
-            DType::Int32 => Some(t.as_slice::<i32>().ok()?.iter().map(|&v| v as i64).collect()),
-            DType::Int64 => Some(t.as_slice::<i64>().ok()?.to_vec()),
-            _ => None,
-        }
+        Some(match t.dtype() {
+            DType::Int8 => t.as_slice::<i8>().ok()?.iter().map(|&v| i64::from(v)).collect(),
+            DType::Int16 => t.as_slice::<i16>().ok()?.iter().map(|&v| i64::from(v)).collect(),
+            DType::Int32 => t.as_slice::<i32>().ok()?.iter().map(|&v| i64::from(v)).collect(),
+            DType::Int64 => t.as_slice::<i64>().ok()?.to_vec(),
+            _ => return None,
+        })
     }
 
     /// Input `i` (a 1-D int tensor describing a shape, as `Reshape`'s `shape` or `Fill`'s

@@ -2,7 +2,7 @@
 
 use crate::ops::array::unchanged_shape;
 use crate::{InferenceContext, OpDef, OpRegistry};
-use sessionflow_core::{DType, PartialShape, Result, Status, Tensor};
+use sessionflow_core::{DType, PartialShape, Result, Status};
 
 const INDEX_TYPES: [DType; 2] = [DType::Int32, DType::Int64];
 const SMALL_INDEX_TYPES: [DType; 3] = [DType::Int16, DType::Int32, DType::Int64];
@@ -80,16 +80,6 @@ pub(super) fn register(r: &mut OpRegistry) {
     );
 }
 
-/// The values of a constant int16/int32/int64 tensor, widened.
-pub(super) fn const_ints(t: &Tensor) -> Option<Vec<i64>> {
-    match t.dtype() {
-        DType::Int16 => Some(t.as_slice::<i16>().ok()?.iter().map(|&v| v as i64).collect()),
-        DType::Int32 => Some(t.as_slice::<i32>().ok()?.iter().map(|&v| v as i64).collect()),
-        DType::Int64 => Some(t.as_slice::<i64>().ok()?.to_vec()),
-        _ => None,
-    }
-}
-
 /// TensorFlow's `ReductionShape`: exact when the axes are constant and the rank known.
 fn reduction_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     if let Some(r) = c.input(1).rank()
@@ -100,7 +90,7 @@ fn reduction_shape(c: &mut InferenceContext<'_>) -> Result<()> {
         )));
     }
     let keep_dims = c.attr_bool("keep_dims")?;
-    let axes = c.input_value(1).and_then(const_ints);
+    let axes = c.input_ints(1);
     let input = c.input(0).clone();
     let (Some(dims), Some(axes)) = (input.dims(), axes) else {
         let out = match input.rank() {
@@ -146,7 +136,7 @@ fn arg_shape(c: &mut InferenceContext<'_>) -> Result<()> {
         c.set_output(0, PartialShape::scalar());
         return Ok(());
     }
-    let Some(dim) = c.input_value(1).and_then(const_ints).and_then(|v| v.first().copied()) else {
+    let Some(dim) = c.input_ints(1).and_then(|v| v.first().copied()) else {
         c.set_output(0, PartialShape::unknown_of_rank(dims.len() - 1));
         return Ok(());
     };
@@ -170,7 +160,7 @@ fn top_k_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     {
         return Err(Status::invalid_argument(format!("Input must be scalar but has rank {r}")));
     }
-    let k = c.input_value(1).and_then(const_ints).and_then(|v| v.first().copied());
+    let k = c.input_ints(1).and_then(|v| v.first().copied());
     if let Some(k) = k
         && k < 0
     {

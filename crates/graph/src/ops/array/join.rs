@@ -1,6 +1,6 @@
 //! Ops that join tensors: `ConcatV2` along an existing axis, `Pack` along a new one.
 
-use super::util::{check_min, const_ints, merge_shapes};
+use super::util::{check_min, merge_shapes};
 use crate::{InferenceContext, OpDef, OpRegistry};
 use sessionflow_core::{DType, PartialShape, Result, Status};
 
@@ -33,7 +33,7 @@ fn concat_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     let n = check_min(c, "N", 2)? as usize;
     let axis_input = c.num_inputs() - 1;
     c.with_rank(axis_input, 0)?;
-    let Some(axis) = const_ints(c, axis_input).and_then(|v| v.first().copied()) else {
+    let Some(axis) = c.input_ints(axis_input).and_then(|v| v.first().copied()) else {
         // Only the rank can be known: that of any input with a known one.
         let Some(rank) = (0..n).find_map(|i| c.input(i).rank()) else {
             c.set_output(0, PartialShape::unknown());

@@ -1,6 +1,6 @@
 //! Ops that rearrange or repeat elements: `Transpose`, `ReverseV2`, `Tile`, `BroadcastTo`.
 
-use super::util::{const_ints, dims_of, merge_dim, merge_shapes, with_value};
+use super::util::{dims_of, merge_dim, merge_shapes, with_value};
 use crate::{InferenceContext, OpDef, OpRegistry};
 use sessionflow_core::{DType, PartialShape, Result, Status};
 
@@ -53,7 +53,7 @@ fn transpose_shape(c: &mut InferenceContext<'_>) -> Result<()> {
         Some([Some(n)]) => Some(*n),
         _ => None,
     };
-    let perm = const_ints(c, 1);
+    let perm = c.input_ints(1);
     let rank = match (input.rank(), perm_len, &perm) {
         (Some(r), _, _) => r,
         (None, Some(n), _) => n,
@@ -93,7 +93,7 @@ fn transpose_shape(c: &mut InferenceContext<'_>) -> Result<()> {
 fn reverse_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     c.with_rank(1, 1)?;
     let input = c.input(0).clone();
-    if let (Some(axes), Some(rank)) = (const_ints(c, 1), input.rank()) {
+    if let (Some(axes), Some(rank)) = (c.input_ints(1), input.rank()) {
         let r = rank as i64;
         let mut seen = vec![false; rank];
         for (i, &a) in axes.iter().enumerate() {

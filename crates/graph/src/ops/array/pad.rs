@@ -1,6 +1,6 @@
 //! Padding ops: `Pad` (zeros), `PadV2` (a given value), `MirrorPad` (reflections).
 
-use super::util::{const_ints, with_value};
+use super::util::with_value;
 use crate::{InferenceContext, OpDef, OpRegistry};
 use sessionflow_core::{AttrValue, DType, PartialShape, Result, Status};
 
@@ -73,7 +73,7 @@ fn pad_shape(c: &mut InferenceContext<'_>) -> Result<()> {
         }
         (None, rank) => rank,
     };
-    let Some(values) = const_ints(c, 1) else {
+    let Some(values) = c.input_ints(1) else {
         c.set_output(0, n.map_or_else(PartialShape::unknown, PartialShape::unknown_of_rank));
         return Ok(());
     };

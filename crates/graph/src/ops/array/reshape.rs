@@ -1,6 +1,6 @@
 //! Ops that change only the shape: `Reshape`, `ExpandDims`, `Squeeze`.
 
-use super::util::{const_ints, list_int_attr, num_elements};
+use super::util::{list_int_attr, num_elements};
 use crate::{InferenceContext, OpDef, OpRegistry};
 use sessionflow_core::{DType, PartialShape, Result, Status};
 
@@ -96,7 +96,7 @@ fn reshape_shape(c: &mut InferenceContext<'_>) -> Result<()> {
 }
 
 fn expand_dims_shape(c: &mut InferenceContext<'_>) -> Result<()> {
-    let dim = const_ints(c, 1);
+    let dim = c.input_ints(1);
     if dim.as_ref().is_some_and(|d| d.len() != 1) {
         return Err(Status::invalid_argument("'dim' input must be a tensor with a single value"));
     }

@@ -1,7 +1,7 @@
 //! Slicing ops: `Slice` (begin and size) and `StridedSlice` (begin, end and strides with
 //! numpy's masks).
 
-use super::util::{const_ints, merge_shapes};
+use super::util::merge_shapes;
 use crate::{InferenceContext, OpDef, OpRegistry};
 use sessionflow_core::strided_slice::{StridedSliceMasks, dense_strided_slice};
 use sessionflow_core::{DType, PartialShape, Result, Status};
@@ -46,7 +46,7 @@ fn slice_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     let begin = c.input_as_shape(1)?;
     let input = c.input(0).clone();
     let input_dim = |i: usize| input.dims().and_then(|d| d.get(i).copied().flatten());
-    if let Some(sizes) = const_ints(c, 2) {
+    if let Some(sizes) = c.input_ints(2) {
         if begin.rank().is_some_and(|r| r != sizes.len()) {
             return Err(Status::invalid_argument(format!(
                 "Shape must be rank {} but is rank {}",
@@ -101,7 +101,7 @@ fn strided_slice_shape(c: &mut InferenceContext<'_>) -> Result<()> {
         spec = merge_shapes(&spec, &s)?;
     }
     let sparse_known = matches!(spec.dims(), Some([Some(_)]));
-    let (Some(input), Some(strides), true) = (c.input(0).dims(), const_ints(c, 3), sparse_known)
+    let (Some(input), Some(strides), true) = (c.input(0).dims(), c.input_ints(3), sparse_known)
     else {
         c.set_output(0, PartialShape::unknown());
         return Ok(());
@@ -114,7 +114,7 @@ fn strided_slice_shape(c: &mut InferenceContext<'_>) -> Result<()> {
         new_axis: c.attr_int("new_axis_mask")?,
         shrink_axis: c.attr_int("shrink_axis_mask")?,
     };
-    let (begin, end) = (const_ints(c, 1), const_ints(c, 2));
+    let (begin, end) = (c.input_ints(1), c.input_ints(2));
     let dense = dense_strided_slice(&input, begin.as_deref(), end.as_deref(), &strides, masks)?;
     c.set_output(0, PartialShape::new(dense.final_shape));
     Ok(())

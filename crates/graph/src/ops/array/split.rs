@@ -2,7 +2,7 @@
 //! into its slices along an axis.
 
 use super::join::pack_axis;
-use super::util::{check_min, const_ints, scalar_axis, with_value};
+use super::util::{check_min, scalar_axis, with_value};
 use crate::{InferenceContext, OpDef, OpRegistry};
 use sessionflow_core::{DType, PartialShape, Result, Status};
 
@@ -80,7 +80,7 @@ fn split_v_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     if dims.is_empty() {
         return Err(Status::invalid_argument("Can't split scalars"));
     }
-    let sizes = const_ints(c, 1);
+    let sizes = c.input_ints(1);
     let (Some(axis), Some(sizes)) = (axis, sizes) else {
         // Only the rank is known (and, with a known axis, every other dimension).
         let mut out = dims.to_vec();

@@ -2,20 +2,7 @@
 //! (`Merge`, `NumElements`, scalar axes) over [`PartialShape`].
 
 use crate::InferenceContext;
-use sessionflow_core::{AttrValue, AttrsExt, DType, PartialShape, Result, Status};
-
-/// The value of input `i` as integers when it is a constant of any int dtype (`Tlen` and
-/// `Index` attrs allow int8 and int16 besides int32/int64).
-pub(super) fn const_ints(c: &InferenceContext<'_>, i: usize) -> Option<Vec<i64>> {
-    let t = c.input_value(i)?;
-    Some(match t.dtype() {
-        DType::Int8 => t.as_slice::<i8>().ok()?.iter().map(|&v| i64::from(v)).collect(),
-        DType::Int16 => t.as_slice::<i16>().ok()?.iter().map(|&v| i64::from(v)).collect(),
-        DType::Int32 => t.as_slice::<i32>().ok()?.iter().map(|&v| i64::from(v)).collect(),
-        DType::Int64 => t.as_slice::<i64>().ok()?.to_vec(),
-        _ => return None,
-    })
-}
+use sessionflow_core::{AttrValue, AttrsExt, PartialShape, Result, Status};
 
 pub(super) use crate::{merge_dims as merge_dim, merge_shapes};
 
@@ -50,7 +37,7 @@ pub(super) fn scalar_axis(
     rank: Option<usize>,
 ) -> Result<Option<usize>> {
     c.with_rank(i, 0)?;
-    let Some(v) = const_ints(c, i).and_then(|v| v.first().copied()) else {
+    let Some(v) = c.input_ints(i).and_then(|v| v.first().copied()) else {
         return Ok(None);
     };
     let out_of_range = |r: usize| {
