@@ -169,3 +169,13 @@ test('a finalized graph refuses new operations', (t) => {
   const error = t.throws(() => g.asDefault(() => tf.constant(1)))
   t.true(error instanceof OpError)
 })
+
+test('a tensor larger than memory is a ResourceExhaustedError, and the session stays usable', (t) => {
+  const g = new tf.Graph()
+  const [huge, small] = g.asDefault(() => [tf.fill([1 << 20, 1 << 20], 1), tf.fill([2], 3)])
+  const sess = new tf.Session('', g)
+  const error = t.throws(() => sess.run(huge))
+  t.true(error instanceof tf.errors.ResourceExhaustedError, String(error))
+  t.deepEqual(sess.run(small).toArray(), [3, 3])
+  sess.close()
+})

@@ -10,7 +10,8 @@ pub struct CpuDevice {
 
 impl CpuDevice {
     /// CPU number `index`; its memory limit is `memory_limit` bytes when given, else the
-    /// machine's physical memory.
+    /// machine's physical memory. The allocator enforces it, so a request that cannot fit
+    /// fails with ResourceExhausted instead of letting the OS kill the process.
     pub fn new(index: usize, memory_limit: Option<u64>) -> Self {
         let limit = memory_limit.unwrap_or_else(physical_memory);
         CpuDevice {
@@ -19,7 +20,7 @@ impl CpuDevice {
                 device_type: DeviceType::CPU,
                 memory_limit: limit,
             },
-            allocator: Arc::new(CpuAllocator::new(memory_limit)),
+            allocator: Arc::new(CpuAllocator::new(Some(limit))),
         }
     }
 }
