@@ -1,6 +1,6 @@
 //! Small helpers every kernel family uses: reading int inputs and normalising axes.
 
-use sessionflow_core::{DType, Result, Status, Tensor};
+use sessionflow_core::{DType, Result, Status, Tensor, TensorShape};
 
 /// The values of an int32 or int64 tensor (axes, shapes, indices given as inputs), widened.
 pub(crate) fn read_ints(t: &Tensor, what: &str) -> Result<Vec<i64>> {
@@ -24,6 +24,20 @@ pub(crate) fn normalize_axis(axis: i64, rank: usize) -> Result<usize> {
         )));
     }
     Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+}
+
+/// A 1-D int tensor read as a shape; negative dimensions are TF's InvalidArgument.
+pub(crate) fn shape_from_dims(dims: &[i64]) -> Result<TensorShape> {
+    let dims = dims
+        .iter()
+        .map(|&d| {
+            usize::try_from(d)
+                .map_err(|_| Status::invalid_argument(format!("Dimension {d} must be >= 0")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let shape = TensorShape::new(dims);
+    shape.num_elements()?;
+    Ok(shape)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ mod select;
 mod shape;
 mod where_op;
 
-use sessionflow_core::{DType, KernelRegistry, Result, Status, Tensor, TensorShape};
+use sessionflow_core::{DType, KernelRegistry, Result, Status, Tensor};
 use std::borrow::Cow;
 
 pub(super) fn register(r: &mut KernelRegistry) {
@@ -56,19 +56,7 @@ fn scalar_i64(t: &Tensor, what: &str) -> Result<i64> {
     Ok(indices_i64(t)?[0])
 }
 
-/// A 1-D int tensor read as a shape; negative dimensions are TF's InvalidArgument.
-fn shape_from_dims(dims: &[i64]) -> Result<TensorShape> {
-    let dims = dims
-        .iter()
-        .map(|&d| {
-            usize::try_from(d)
-                .map_err(|_| Status::invalid_argument(format!("Dimension {d} must be >= 0")))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let shape = TensorShape::new(dims);
-    shape.num_elements()?;
-    Ok(shape)
-}
+pub(super) use crate::kernels::util::shape_from_dims;
 
 /// TF's `SliceDebugString`: the multi-index of flat element `flat` of `shape`, as `[i,j]`
 /// (empty for a scalar).

@@ -50,16 +50,7 @@ fn output_shape(t: &Tensor) -> Result<TensorShape> {
         DType::Int32 => t.as_slice::<i32>()?.iter().map(|&d| i64::from(d)).collect(),
         _ => t.as_slice::<i64>()?.to_vec(),
     };
-    let dims = dims
-        .iter()
-        .map(|&d| {
-            usize::try_from(d)
-                .map_err(|_| Status::invalid_argument(format!("Dimension {d} must be >= 0")))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let shape = TensorShape::new(dims);
-    shape.num_elements()?;
-    Ok(shape)
+    crate::kernels::util::shape_from_dims(&dims)
 }
 
 /// Fills `out` from `dist`, group `g` drawing from `base` skipped by `g` groups' blocks, so
