@@ -10,13 +10,10 @@ mod linalg;
 mod math;
 mod nn_activation;
 mod nn_conv;
-// Shared by every family; some items wait for the families that use them.
-#[allow(unused)]
 mod numeric;
 mod placeholder;
 mod random;
 mod reduction;
-#[allow(unused)]
 mod util;
 
 use sessionflow_core::KernelRegistry;

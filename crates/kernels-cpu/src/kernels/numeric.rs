@@ -16,8 +16,6 @@ pub(crate) trait Numeric: Element + PartialOrd + Default {
     fn add(self, other: Self) -> Self;
     fn sub(self, other: Self) -> Self;
     fn mul(self, other: Self) -> Self;
-    /// Widening conversion for accumulation and tests.
-    fn to_f64(self) -> f64;
     /// Conversion as C++ `static_cast` does it for floats; for integers, truncation towards
     /// zero saturating at the type's bounds (NaN gives 0), as Rust's `as`.
     fn from_f64(v: f64) -> Self;
@@ -33,7 +31,6 @@ macro_rules! int_numeric {
             fn add(self, other: Self) -> Self { self.wrapping_add(other) }
             fn sub(self, other: Self) -> Self { self.wrapping_sub(other) }
             fn mul(self, other: Self) -> Self { self.wrapping_mul(other) }
-            fn to_f64(self) -> f64 { self as f64 }
             fn from_f64(v: f64) -> Self { v as $t }
         }
     )*};
@@ -49,7 +46,6 @@ macro_rules! float_numeric {
             fn add(self, other: Self) -> Self { self + other }
             fn sub(self, other: Self) -> Self { self - other }
             fn mul(self, other: Self) -> Self { self * other }
-            fn to_f64(self) -> f64 { self as f64 }
             fn from_f64(v: f64) -> Self { v as $t }
         }
     )*};
@@ -65,7 +61,6 @@ macro_rules! half_numeric {
             fn add(self, other: Self) -> Self { <$t>::from_f32(self.to_f32() + other.to_f32()) }
             fn sub(self, other: Self) -> Self { <$t>::from_f32(self.to_f32() - other.to_f32()) }
             fn mul(self, other: Self) -> Self { <$t>::from_f32(self.to_f32() * other.to_f32()) }
-            fn to_f64(self) -> f64 { self.to_f64() }
             fn from_f64(v: f64) -> Self { <$t>::from_f64(v) }
         }
     )*};
@@ -108,17 +103,6 @@ macro_rules! for_float_types {
     };
 }
 
-/// Calls `$m!(T, DTypeVariant)` for every integer element type.
-macro_rules! for_int_types {
-    ($m:ident) => {
-        $m!(i8, Int8);
-        $m!(i16, Int16);
-        $m!(i32, Int32);
-        $m!(i64, Int64);
-        $m!(u8, UInt8);
-    };
-}
-
 /// Calls `$m!(T, DTypeVariant)` for every flat element type (numeric and `bool`).
 macro_rules! for_flat_types {
     ($m:ident) => {
@@ -127,4 +111,4 @@ macro_rules! for_flat_types {
     };
 }
 
-pub(crate) use {for_flat_types, for_float_types, for_int_types, for_numeric_types};
+pub(crate) use {for_flat_types, for_float_types, for_numeric_types};

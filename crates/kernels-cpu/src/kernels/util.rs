@@ -1,29 +1,28 @@
-//! Small helpers every kernel family uses: reading int inputs and normalising axes.
+//! Small helpers every kernel family uses: reading int inputs as indices and shapes.
 
 use sessionflow_core::{DType, Result, Status, Tensor, TensorShape};
+use std::borrow::Cow;
 
-/// The values of an int32 or int64 tensor (axes, shapes, indices given as inputs), widened.
-pub(crate) fn read_ints(t: &Tensor, what: &str) -> Result<Vec<i64>> {
-    match t.dtype() {
-        DType::Int32 => Ok(t.as_slice::<i32>()?.iter().map(|&v| v as i64).collect()),
-        DType::Int64 => Ok(t.as_slice::<i64>()?.to_vec()),
+/// The values of an integer tensor given as an input (axes, shapes, indices, `k`): index
+/// attrs such as `Tidx`, `Tlen` and `Index` allow int8 and int16 besides int32 and int64.
+/// Borrowed when already int64, so large index tensors are not copied.
+pub(crate) fn ints<'a>(t: &'a Tensor, what: &str) -> Result<Cow<'a, [i64]>> {
+    Ok(match t.dtype() {
+        DType::Int64 => Cow::Borrowed(t.as_slice::<i64>()?),
+        DType::Int32 => Cow::Owned(t.as_slice::<i32>()?.iter().map(|&v| i64::from(v)).collect()),
+        DType::Int16 => Cow::Owned(t.as_slice::<i16>()?.iter().map(|&v| i64::from(v)).collect()),
+        DType::Int8 => Cow::Owned(t.as_slice::<i8>()?.iter().map(|&v| i64::from(v)).collect()),
         other => {
-            Err(Status::invalid_argument(format!("{what} must be int32 or int64, got {other}")))
+            return Err(Status::invalid_argument(format!(
+                "{what} must be an integer tensor, got {other}"
+            )));
         }
-    }
+    })
 }
 
-/// A possibly negative axis in `[-rank, rank)` as an index in `[0, rank)`, or TensorFlow's
-/// InvalidArgument.
-pub(crate) fn normalize_axis(axis: i64, rank: usize) -> Result<usize> {
-    let r = rank as i64;
-    if axis < -r || axis >= r {
-        return Err(Status::invalid_argument(format!(
-            "Expected axis in the range [{}, {r}), but got {axis}",
-            -r
-        )));
-    }
-    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+/// [`ints`], owned.
+pub(crate) fn read_ints(t: &Tensor, what: &str) -> Result<Vec<i64>> {
+    ints(t, what).map(Cow::into_owned)
 }
 
 /// A 1-D int tensor read as a shape; negative dimensions are TF's InvalidArgument.
@@ -38,18 +37,4 @@ pub(crate) fn shape_from_dims(dims: &[i64]) -> Result<TensorShape> {
     let shape = TensorShape::new(dims);
     shape.num_elements()?;
     Ok(shape)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn axes_wrap_like_python() {
-        assert_eq!(normalize_axis(-1, 3).unwrap(), 2);
-        assert_eq!(normalize_axis(0, 3).unwrap(), 0);
-        assert!(normalize_axis(3, 3).is_err());
-        assert!(normalize_axis(-4, 3).is_err());
-        assert!(normalize_axis(0, 0).is_err());
-    }
 }

@@ -1,7 +1,7 @@
 //! Reading the index inputs and attrs of array kernels, and splitting work across threads.
 
 use rayon::prelude::*;
-use sessionflow_core::{AttrValue, DType, NodeView, Result, Status, Tensor};
+use sessionflow_core::{AttrValue, NodeView, Result, Status};
 
 /// Outputs with more elements than this are filled by rayon's threads in blocks.
 pub(crate) const PARALLEL_MIN: usize = 32 * 1024;
@@ -9,20 +9,7 @@ pub(crate) const PARALLEL_MIN: usize = 32 * 1024;
 /// Elements per parallel block: large enough to amortise scheduling.
 const BLOCK_ELEMENTS: usize = 16 * 1024;
 
-/// The values of an integer index tensor (`Tlen` and `Index` allow int8 and int16 too).
-pub(crate) fn read_index(t: &Tensor, what: &str) -> Result<Vec<i64>> {
-    Ok(match t.dtype() {
-        DType::Int8 => t.as_slice::<i8>()?.iter().map(|&v| i64::from(v)).collect(),
-        DType::Int16 => t.as_slice::<i16>()?.iter().map(|&v| i64::from(v)).collect(),
-        DType::Int32 => t.as_slice::<i32>()?.iter().map(|&v| i64::from(v)).collect(),
-        DType::Int64 => t.as_slice::<i64>()?.to_vec(),
-        other => {
-            return Err(Status::invalid_argument(format!(
-                "{what} must be an integer tensor, got {other}"
-            )));
-        }
-    })
-}
+pub(crate) use crate::kernels::util::read_ints as read_index;
 
 /// An int attr of the node.
 pub(crate) fn attr_int(node: &NodeView<'_>, name: &str) -> Result<i64> {

@@ -14,8 +14,7 @@ mod select;
 mod shape;
 mod where_op;
 
-use sessionflow_core::{DType, KernelRegistry, Result, Status, Tensor};
-use std::borrow::Cow;
+use sessionflow_core::{KernelRegistry, Result, Status, Tensor};
 
 pub(super) fn register(r: &mut KernelRegistry) {
     cast::register(r);
@@ -34,18 +33,9 @@ pub(super) fn register(r: &mut KernelRegistry) {
 /// Outputs past this many elements are filled in parallel.
 const PARALLEL_THRESHOLD: usize = 32 * 1024;
 
-/// The values of an int16/int32/int64 index tensor as i64, borrowed when already i64.
-fn indices_i64(t: &Tensor) -> Result<Cow<'_, [i64]>> {
-    Ok(match t.dtype() {
-        DType::Int64 => Cow::Borrowed(t.as_slice::<i64>()?),
-        DType::Int32 => Cow::Owned(t.as_slice::<i32>()?.iter().map(|&v| i64::from(v)).collect()),
-        DType::Int16 => Cow::Owned(t.as_slice::<i16>()?.iter().map(|&v| i64::from(v)).collect()),
-        other => {
-            return Err(Status::invalid_argument(format!(
-                "indices must be int16, int32 or int64, got {other}"
-            )));
-        }
-    })
+/// The values of an index tensor, borrowed when already int64.
+fn indices_i64(t: &Tensor) -> Result<std::borrow::Cow<'_, [i64]>> {
+    crate::kernels::util::ints(t, "indices")
 }
 
 /// The single value of a scalar int32/int64 tensor.

@@ -1,19 +1,9 @@
 //! Index inputs and outputs: axes and `k` arrive as int16/int32/int64 tensors, and ArgMax,
 //! ArgMin and TopKV2 write positions as the index dtype their node asks for.
 
-use sessionflow_core::{DType, Element, Result, Status, Tensor, TensorShape};
+use sessionflow_core::{Element, Result, Status, Tensor, TensorShape};
 
-/// The values of an int16, int32 or int64 tensor, widened.
-pub(crate) fn read_index_ints(t: &Tensor, what: &str) -> Result<Vec<i64>> {
-    match t.dtype() {
-        DType::Int16 => Ok(t.as_slice::<i16>()?.iter().map(|&v| v as i64).collect()),
-        DType::Int32 => Ok(t.as_slice::<i32>()?.iter().map(|&v| v as i64).collect()),
-        DType::Int64 => Ok(t.as_slice::<i64>()?.to_vec()),
-        other => Err(Status::invalid_argument(format!(
-            "{what} must be int16, int32 or int64, got {other}"
-        ))),
-    }
-}
+pub(crate) use crate::kernels::util::read_ints as read_index_ints;
 
 /// The value of `t`, which must be a scalar: else InvalidArgument with `not_scalar(shape)`.
 pub(crate) fn read_scalar(
