@@ -1,6 +1,6 @@
 // Session.run: fetch structures, feeds, and the session's own surface.
 import test from 'ava'
-import tf, { NDArray, type Session, type Tensor } from 'sessionflow'
+import tf, { NDArray, type Session, type SessionConfig, type Tensor } from 'sessionflow'
 
 /** Runs `body` with a fresh graph and a session on it, closing the session after. */
 function inGraph<R>(body: (sess: Session) => R): R {
@@ -297,4 +297,11 @@ test('partial runs: TF semantics of partial_run_setup / partial_run', (t) => {
     const h2 = sess.partial_run_setup({ out: r2 }, ['a:0', 'b:0', 'c:0'])
     t.is(sess.partialRun(h2, { out: r2 }, { 'a:0': 2, 'b:0': 2, 'c:0': 0.5 }).out.item(), 2)
   })
+})
+
+test('a ConfigProto field the engine does not honour yet is refused, not ignored', (t) => {
+  const config = { allowSoftPlacement: true } as unknown as SessionConfig
+  const error = t.throws(() => new tf.Session({ graph: new tf.Graph(), config }))
+  t.true(error instanceof tf.errors.InvalidArgumentError)
+  t.regex(error?.message ?? '', /allowSoftPlacement/)
 })

@@ -31,6 +31,13 @@ export interface SessionConfig {
   operationTimeoutInMs?: number
 }
 
+/** The ConfigProto fields the engine honours; any other is refused rather than ignored. */
+const SUPPORTED_CONFIG: readonly string[] = [
+  'intraOpParallelismThreads',
+  'interOpParallelismThreads',
+  'operationTimeoutInMs',
+]
+
 /** The options-object form of the {@link Session} constructor. */
 export interface SessionOptions {
   /** The execution engine; only `""` (in-process, the default) is supported. */
@@ -109,6 +116,13 @@ export class Session {
     this.#target = target
     const nativeGraph = this.graph.native
     const engineConfig = options.config
+    for (const key of Object.keys(engineConfig ?? {})) {
+      if (!SUPPORTED_CONFIG.includes(key)) {
+        throw new InvalidArgumentError(
+          `Session config '${key}' is not supported yet (supported: ${SUPPORTED_CONFIG.join(', ')})`,
+        )
+      }
+    }
     for (const key of ['intraOpParallelismThreads', 'interOpParallelismThreads'] as const) {
       const threads = engineConfig?.[key]
       if (threads !== undefined && !Number.isSafeInteger(threads)) {
