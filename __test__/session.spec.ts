@@ -300,8 +300,47 @@ test('partial runs: TF semantics of partial_run_setup / partial_run', (t) => {
 })
 
 test('a ConfigProto field the engine does not honour yet is refused, not ignored', (t) => {
-  const config = { allowSoftPlacement: true } as unknown as SessionConfig
+  const config = { gpuOptions: { allowGrowth: true } } as unknown as SessionConfig
   const error = t.throws(() => new tf.Session({ graph: new tf.Graph(), config }))
   t.true(error instanceof tf.errors.InvalidArgumentError)
-  t.regex(error?.message ?? '', /allowSoftPlacement/)
+  t.regex(error?.message ?? '', /gpuOptions/)
+})
+
+test('deviceCount, tf.device pins, soft placement and logDevicePlacement', async (t) => {
+  const g = new tf.Graph()
+  const [onOne, onGpu] = g.asDefault(() => {
+    const a = tf.constant(3, { name: 'a' })
+    return [
+      tf.device('/device:CPU:1', () => tf.mul(a, a, 'on_one')),
+      tf.device('/device:GPU:0', () => tf.mul(a, a, 'on_gpu')),
+    ]
+  })
+  const two = new tf.Session({ graph: g, config: { deviceCount: { CPU: 2 } } })
+  t.deepEqual(
+    two.listDevices().map((d) => d.name),
+    ['/job:localhost/replica:0/task:0/device:CPU:0', '/job:localhost/replica:0/task:0/device:CPU:1'],
+  )
+  const meta = new tf.RunMetadata()
+  t.is(two.run(onOne, undefined, { traceLevel: 'FULL_TRACE' }, meta).item(), 9)
+  t.is(meta.stepStats.find((s) => s.node === 'on_one')?.device, '/job:localhost/replica:0/task:0/device:CPU:1')
+  const hard = t.throws(() => two.run(onGpu))
+  t.true(hard instanceof tf.errors.InvalidArgumentError)
+  t.regex(hard?.message ?? '', /Cannot assign a device for operation on_gpu/)
+  two.close()
+  const soft = new tf.Session({ graph: g, config: { allowSoftPlacement: true } })
+  t.is(soft.run(onGpu).item(), 9)
+  t.is(soft.run(onOne).item(), 9, 'CPU:1 does not exist here: soft placement falls back to CPU:0')
+  soft.close()
+
+  // logDevicePlacement prints "name: (Op): device" for each op, in TF's format, to stderr.
+  const script = `
+    const tf = require('sessionflow')
+    const x = tf.constant(2, { name: 'x' })
+    const s = new tf.Session({ config: { logDevicePlacement: true } })
+    s.run(tf.mul(x, x, 'sq'))
+    s.close()`
+  const { spawnSync } = await import('node:child_process')
+  const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' })
+  t.is(out.status, 0, out.stderr)
+  t.regex(out.stderr, /^sq: \(Mul\): \/job:localhost\/replica:0\/task:0\/device:CPU:0$/m)
 })

@@ -158,6 +158,12 @@ export interface SessionConfig {
   interOpParallelismThreads?: number
   /** Timeout of every run that sets none, in milliseconds (0 or absent: none). */
   operationTimeoutInMs?: number
+  /** Most devices of each type (`{ CPU: 2 }`). */
+  deviceCount?: Record<string, number>
+  /** Run a node whose requested device cannot run it on one that can. */
+  allowSoftPlacement?: boolean
+  /** Print each node's device to stderr when a plan is built. */
+  logDevicePlacement?: boolean
 }
 
 /**

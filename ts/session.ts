@@ -29,6 +29,15 @@ export interface SessionConfig {
   interOpParallelismThreads?: number
   /** Timeout of every run that sets none itself, in milliseconds (0 or absent: none). */
   operationTimeoutInMs?: number
+  /**
+   * Most devices of each type, e.g. `{ CPU: 2 }` for two CPU devices (TF's `device_count`; one
+   * CPU always exists).
+   */
+  deviceCount?: Readonly<Record<string, number>>
+  /** Run an op whose requested device cannot run it on one that can, instead of failing. */
+  allowSoftPlacement?: boolean
+  /** Print each op's device to stderr when a step is first planned. */
+  logDevicePlacement?: boolean
 }
 
 /** The ConfigProto fields the engine honours; any other is refused rather than ignored. */
@@ -36,6 +45,9 @@ const SUPPORTED_CONFIG: readonly string[] = [
   'intraOpParallelismThreads',
   'interOpParallelismThreads',
   'operationTimeoutInMs',
+  'deviceCount',
+  'allowSoftPlacement',
+  'logDevicePlacement',
 ]
 
 /** The options-object form of the {@link Session} constructor. */
@@ -133,6 +145,9 @@ export class Session {
       intraOpParallelismThreads: engineConfig.intraOpParallelismThreads,
       interOpParallelismThreads: engineConfig.interOpParallelismThreads,
       operationTimeoutInMs: engineConfig.operationTimeoutInMs,
+      deviceCount: engineConfig.deviceCount === undefined ? undefined : { ...engineConfig.deviceCount },
+      allowSoftPlacement: engineConfig.allowSoftPlacement,
+      logDevicePlacement: engineConfig.logDevicePlacement,
     }
     this.#native = callNative(() => new (addon().NativeSession)(nativeGraph, nativeConfig), nativeGraph)
   }

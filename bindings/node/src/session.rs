@@ -8,6 +8,7 @@ use napi_derive::napi;
 use sessionflow::core::{Result, Status, Tensor};
 use sessionflow::graph::{Endpoint, NodeId};
 use sessionflow::{Callable, RunSignature, Session, SessionConfig as EngineConfig, open_session};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +27,12 @@ pub struct SessionConfig {
     pub inter_op_parallelism_threads: Option<i64>,
     /// Timeout of every run that sets none, in milliseconds (0 or absent: none).
     pub operation_timeout_in_ms: Option<f64>,
+    /// Most devices of each type (`{ CPU: 2 }`).
+    pub device_count: Option<HashMap<String, i64>>,
+    /// Run a node whose requested device cannot run it on one that can.
+    pub allow_soft_placement: Option<bool>,
+    /// Print each node's device to stderr when a plan is built.
+    pub log_device_placement: Option<bool>,
 }
 
 /// A device as `listDevices()` reports it.
@@ -233,8 +240,27 @@ fn engine_config(config: Option<SessionConfig>) -> Result<EngineConfig> {
                 )));
             }
         },
+        device_count: device_count(config.device_count)?,
+        allow_soft_placement: config.allow_soft_placement.unwrap_or(false),
+        log_device_placement: config.log_device_placement.unwrap_or(false),
         ..EngineConfig::default()
     })
+}
+
+/// TF's `device_count`: device type (upper-cased) → most devices of that type.
+fn device_count(counts: Option<HashMap<String, i64>>) -> Result<HashMap<String, usize>> {
+    counts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(ty, n)| {
+            let n = usize::try_from(n).ok().filter(|&n| n <= 256).ok_or_else(|| {
+                Status::invalid_argument(format!(
+                    "deviceCount.{ty} must be between 0 and 256, got {n}"
+                ))
+            })?;
+            Ok((ty.to_uppercase(), n))
+        })
+        .collect()
 }
 
 /// A ConfigProto thread count: absent or 0 means one per core.

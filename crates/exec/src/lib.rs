@@ -4,6 +4,7 @@
 
 mod executor;
 mod partial_run;
+mod placer;
 mod plan;
 mod run_options;
 mod session;

@@ -1,3 +1,4 @@
+use crate::placer::Placer;
 use sessionflow_core::{
     DType, Device, KernelRegistry, NodeView, OpKernel, PartialShape, Result, Status, Tensor,
 };
@@ -54,6 +55,8 @@ pub(crate) struct Plan {
 /// variables) so that every plan shares one instance and its state.
 pub(crate) trait KernelSource {
     fn kernel(&self, node: &Node, device: &dyn Device) -> Result<Arc<dyn OpKernel>>;
+    /// Whether `device` has a kernel for `node` (what the placer asks).
+    fn has_kernel(&self, node: &Node, device: &dyn Device) -> bool;
 }
 
 impl Plan {
@@ -65,6 +68,7 @@ impl Plan {
         fetches: &[Endpoint],
         targets: &[NodeId],
         devices: &[Arc<dyn Device>],
+        placer: &Placer<'_>,
         kernels: &dyn KernelSource,
     ) -> Result<Plan> {
         let mut slots: HashMap<Endpoint, usize> = HashMap::new();
@@ -118,7 +122,7 @@ impl Plan {
             predecessors.sort_unstable();
             predecessors.dedup();
             edges.extend(predecessors.iter().map(|&p| (p, index)));
-            let device = 0;
+            let device = placer.place(node, &|d| kernels.has_kernel(node, d))?;
             steps.push(Step {
                 node: id,
                 node_name: node.name.clone(),

@@ -1,5 +1,6 @@
 use crate::executor::{ExecOptions, InterOp, execute};
 use crate::partial_run::PartialRun;
+use crate::placer::Placer;
 use crate::plan::{KernelSource, Plan, build_kernel};
 use crate::run_options::{RunMetadata, RunOptions};
 use sessionflow_core::{Device, KernelRegistry, OpKernel, Result, Status, Tensor};
@@ -19,6 +20,10 @@ pub struct SessionOptions {
     pub inter_op_threads: usize,
     /// The timeout of every run that sets none itself (TF's `operation_timeout_in_ms`).
     pub default_timeout: Option<std::time::Duration>,
+    /// Run a node whose requested device cannot run it on one that can (TF's option).
+    pub allow_soft_placement: bool,
+    /// Print each node's device to stderr when a plan is built.
+    pub log_device_placement: bool,
 }
 
 /// What a run asks for; plans are cached under it.
@@ -59,6 +64,8 @@ pub struct Session {
     inter_op_pool: Option<rayon::ThreadPool>,
     inline: bool,
     default_timeout: Option<std::time::Duration>,
+    allow_soft_placement: bool,
+    log_device_placement: bool,
     /// Partial runs in progress, by handle.
     partial_runs: Mutex<HashMap<String, Arc<Mutex<PartialRun>>>>,
     next_partial_run: AtomicU64,
@@ -97,6 +104,8 @@ impl Session {
             inter_op_pool,
             inline: options.inter_op_threads == 1,
             default_timeout: options.default_timeout,
+            allow_soft_placement: options.allow_soft_placement,
+            log_device_placement: options.log_device_placement,
             partial_runs: Mutex::new(HashMap::new()),
             next_partial_run: AtomicU64::new(1),
             stateful_kernels: Mutex::new(HashMap::new()),
@@ -269,6 +278,11 @@ impl Session {
             &signature.fetches,
             &signature.targets,
             &self.devices,
+            &Placer {
+                devices: &self.devices,
+                allow_soft_placement: self.allow_soft_placement,
+                log_device_placement: self.log_device_placement,
+            },
             self,
         )?);
         drop(graph);
@@ -281,6 +295,10 @@ impl Session {
 }
 
 impl KernelSource for Session {
+    fn has_kernel(&self, node: &Node, device: &dyn Device) -> bool {
+        self.registry.find(node.op(), device.device_type(), node.kernel_dtype()).is_some()
+    }
+
     fn kernel(&self, node: &Node, device: &dyn Device) -> Result<Arc<dyn OpKernel>> {
         if !node.op_def.is_stateful {
             return build_kernel(node, device, &self.registry);

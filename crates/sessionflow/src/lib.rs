@@ -12,6 +12,7 @@ use sessionflow_alloc::CpuAllocator;
 use sessionflow_core::{Allocator, Device, KernelRegistry, Result};
 use sessionflow_graph::Graph;
 use sessionflow_kernels_cpu::CpuDevice;
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};
 
 /// How to open a session (the subset of TensorFlow's `ConfigProto` honoured so far).
@@ -24,6 +25,13 @@ pub struct SessionConfig {
     pub inter_op_threads: usize,
     /// Timeout of runs that set none (TF's `operation_timeout_in_ms`).
     pub operation_timeout: Option<std::time::Duration>,
+    /// How many devices of each type to create at most (TF's `device_count`, e.g. `CPU: 2`);
+    /// types not listed get their default (one CPU; every accelerator found).
+    pub device_count: HashMap<String, usize>,
+    /// Run a node whose requested device cannot run it on one that can.
+    pub allow_soft_placement: bool,
+    /// Print each node's device to stderr when a plan is built.
+    pub log_device_placement: bool,
     /// Most bytes the CPU device may hold at once; `None` means physical memory.
     pub cpu_memory_limit: Option<u64>,
 }
@@ -49,7 +57,11 @@ pub fn host_allocator() -> &'static Arc<dyn Allocator> {
 
 /// The devices a new session gets.
 pub fn local_devices(config: &SessionConfig) -> Vec<Arc<dyn Device>> {
-    vec![Arc::new(CpuDevice::new(0, config.cpu_memory_limit))]
+    // TensorFlow always keeps one CPU, even when `device_count` says 0.
+    let cpus = config.device_count.get("CPU").copied().unwrap_or(1).max(1);
+    (0..cpus)
+        .map(|i| Arc::new(CpuDevice::new(i, config.cpu_memory_limit)) as Arc<dyn Device>)
+        .collect()
 }
 
 /// Opens a session on `graph` with this build's devices and kernels.
@@ -58,6 +70,8 @@ pub fn open_session(graph: Arc<RwLock<Graph>>, config: &SessionConfig) -> Result
         intra_op_threads: config.intra_op_threads,
         inter_op_threads: config.inter_op_threads,
         default_timeout: config.operation_timeout,
+        allow_soft_placement: config.allow_soft_placement,
+        log_device_placement: config.log_device_placement,
     };
     Session::new(graph, local_devices(config), Arc::clone(kernel_registry()), &options)
 }

@@ -17,13 +17,17 @@ fn fixture() -> Fixture {
 }
 
 fn fixture_with(options: &SessionOptions) -> Fixture {
+    fixture_on(1, options)
+}
+
+fn fixture_on(cpus: usize, options: &SessionOptions) -> Fixture {
     let graph = Arc::new(RwLock::new(Graph::new()));
-    let device: Arc<dyn Device> = Arc::new(CpuDevice::new(0, None));
-    let allocator = Arc::clone(device.allocator());
+    let devices: Vec<Arc<dyn Device>> =
+        (0..cpus).map(|i| Arc::new(CpuDevice::new(i, None)) as Arc<dyn Device>).collect();
+    let allocator = Arc::clone(devices[0].allocator());
     let mut registry = KernelRegistry::new();
     register_kernels(&mut registry);
-    let session =
-        Session::new(Arc::clone(&graph), vec![device], Arc::new(registry), options).unwrap();
+    let session = Session::new(Arc::clone(&graph), devices, Arc::new(registry), options).unwrap();
     Fixture { graph, session, allocator }
 }
 
@@ -437,4 +441,48 @@ fn partial_runs_feed_and_fetch_piecewise_reusing_values() {
     // Every fetch fetched: the run is over and its handle gone.
     let err = f.session.partial_run(&h, vec![], &[], &[], &opts).unwrap_err();
     assert!(err.message.contains("No partial run"), "{err}");
+}
+
+fn pinned(f: &Fixture, name: &str, device: &str, input: NodeId) -> NodeId {
+    f.graph
+        .write()
+        .unwrap()
+        .add_node(NodeSpec {
+            op: "Mul".into(),
+            name: name.into(),
+            inputs: vec![Endpoint::new(input, 0), Endpoint::new(input, 0)],
+            device: device.into(),
+            ..Default::default()
+        })
+        .unwrap()
+}
+
+#[test]
+fn nodes_run_on_the_device_they_request() {
+    let f = fixture_on(2, &SessionOptions::default());
+    let a = f.constant("a", &[], &[3.0f32]);
+    let on1 = pinned(&f, "on1", "/device:CPU:1", a);
+    let anywhere = pinned(&f, "anywhere", "", on1);
+    let options = RunOptions { timeout: None, trace: true };
+    let (out, meta) =
+        f.session.run_with_options(vec![], &[Endpoint::new(anywhere, 0)], &[], &options).unwrap();
+    assert_eq!(values::<f32>(&out[0]), [81.0]);
+    let device_of = |n: &str| meta.step_stats.iter().find(|s| s.node == n).unwrap().device.clone();
+    assert_eq!(device_of("on1"), "/job:localhost/replica:0/task:0/device:CPU:1");
+    assert_eq!(device_of("anywhere"), "/job:localhost/replica:0/task:0/device:CPU:0");
+}
+
+#[test]
+fn an_unsatisfiable_device_is_an_error_unless_placement_is_soft() {
+    let hard = fixture_on(1, &SessionOptions::default());
+    let a = hard.constant("a", &[], &[2.0f32]);
+    let gpu = pinned(&hard, "gpu", "/device:GPU:0", a);
+    let err = hard.fetch(vec![], &[gpu]).unwrap_err();
+    assert_eq!((err.code, err.node.as_deref()), (Code::InvalidArgument, Some("gpu")));
+    assert!(err.message.contains("Cannot assign a device for operation gpu"), "{err}");
+
+    let soft = fixture_on(1, &SessionOptions { allow_soft_placement: true, ..Default::default() });
+    let a = soft.constant("a", &[], &[2.0f32]);
+    let gpu = pinned(&soft, "gpu", "/device:GPU:0", a);
+    assert_eq!(values::<f32>(&soft.fetch(vec![], &[gpu]).unwrap()[0]), [4.0]);
 }
