@@ -185,3 +185,40 @@ test('operations found by name know their inputs and control inputs', (t) => {
     ['gate'],
   )
 })
+
+test('asGraphDef / sess.graphDef give a serialisable GraphDef in protobuf JSON form', (t) => {
+  const g = new tf.Graph()
+  g.asDefault(() => {
+    const a = tf.constant([1.5, 2], { name: 'a' })
+    const x = tf.placeholder('int32', [null, 3], 'x')
+    const gate = tf.noOp('gate')
+    tf.controlDependencies([gate, a], () => tf.mul(a, a, 'sq'))
+    tf.device('/device:CPU:0', () => tf.identity(x, 'ix'))
+  })
+  const sess = new tf.Session('', g)
+  const def = JSON.parse(JSON.stringify(sess.graphDef)) as typeof sess.graphDef
+  sess.close()
+  t.deepEqual(
+    def.node.map((n) => [n.name, n.op]),
+    [
+      ['a', 'Const'],
+      ['x', 'Placeholder'],
+      ['gate', 'NoOp'],
+      ['sq', 'Mul'],
+      ['ix', 'Identity'],
+    ],
+  )
+  const byName = Object.fromEntries(def.node.map((n) => [n.name, n]))
+  // 1.5 and 2 as little-endian float32: 0x3fc00000, 0x40000000.
+  t.deepEqual(byName.a.attr?.value.tensor, {
+    dtype: 'DT_FLOAT',
+    tensorShape: { dim: [{ size: '2' }] },
+    tensorContent: Buffer.from([0, 0, 0xc0, 0x3f, 0, 0, 0, 0x40]).toString('base64'),
+  })
+  t.deepEqual(byName.x.attr?.shape.shape, { dim: [{ size: '-1' }, { size: '3' }] })
+  t.deepEqual(byName.sq.input, ['a', 'a', '^gate'], 'a control input that is also a data input is dropped')
+  t.is(byName.sq.attr?.T.type, 'DT_FLOAT')
+  t.is(byName.ix.device, '/device:CPU:0')
+  t.true(def.versions.producer > 0)
+  t.deepEqual(g.as_graph_def(), g.asGraphDef())
+})

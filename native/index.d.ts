@@ -36,6 +36,8 @@ export declare class NativeGraph {
   node(id: number): NodeInfo
   /** Number of nodes. */
   numNodes(): number
+  /** The graph as TensorFlow's `GraphDef`, in protobuf's JSON mapping (a JSON string). */
+  graphDefJson(): string
   /** Makes the graph read-only. */
   finalize(): void
   /** Whether the graph is read-only. */

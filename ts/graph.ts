@@ -8,6 +8,7 @@
 import { type DType, isDType } from './dtype.js'
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from './errors.js'
 import { type AttrValue, type NativeGraph, type NodeInfo, addon, callNative } from './native.js'
+import type { GraphDefJson } from './graph_def.js'
 import { type DeviceScope, GraphContext } from './graph_context.js'
 import { Operation } from './operation.js'
 import { DefaultStack } from './scope.js'
@@ -102,6 +103,19 @@ export class Graph {
    */
   device<R>(device: DeviceScope, fn: () => R): R {
     return this.#context.withDevice(device, fn)
+  }
+
+  /**
+   * The graph as TensorFlow's `GraphDef`, in protobuf's JSON mapping: serialisable with
+   * `JSON.stringify`, and readable by TensorFlow's `json_format.Parse` (TF's `as_graph_def`).
+   */
+  asGraphDef(): GraphDefJson {
+    return JSON.parse(callNative(() => this.native.graphDefJson(), this.native)) as GraphDefJson
+  }
+
+  /** TF's name for {@link Graph.asGraphDef}. */
+  as_graph_def(): GraphDefJson {
+    return this.asGraphDef()
   }
 
   /** Whether the graph is finalized (read-only). */
@@ -220,7 +234,10 @@ export class Graph {
   addOperation(spec: OperationSpec): Operation {
     const inputs = spec.inputs ?? []
     const controlInputs = [...(spec.controlInputs ?? [])]
-    for (const c of this.#context.controlInputs()) if (!controlInputs.includes(c)) controlInputs.push(c)
+    // As TF does, a scope's control input that is already a data input's op is left out.
+    for (const c of this.#context.controlInputs()) {
+      if (!controlInputs.includes(c) && !inputs.some((t) => t.op === c)) controlInputs.push(c)
+    }
     const name = this.#context.scopedName(spec.name)
     const device = this.#context.deviceFor({ name, type: spec.op })
     for (const input of [...inputs, ...controlInputs]) {

@@ -11,6 +11,7 @@ import { InternalError, InvalidArgumentError } from './errors.js'
 import { type FeedDict, prepareFeeds } from './feed.js'
 import { type Fetch, type FetchResult, planFetches } from './fetch.js'
 import { Graph, defaultGraphStack, getDefaultGraph } from './graph.js'
+import type { GraphDefJson } from './graph_def.js'
 import { type Callable, callNativeAsync, makeCallable } from './callable.js'
 import { type NativeSession, type RunResult, addon, callNative } from './native.js'
 import { NDArray } from './ndarray.js'
@@ -160,6 +161,16 @@ export class Session {
   /** TF's name for {@link sessStr}. */
   get sess_str(): string {
     return this.#target
+  }
+
+  /** The session's graph as a serialisable `GraphDef` (see `Graph.asGraphDef`). */
+  get graphDef(): GraphDefJson {
+    return this.graph.asGraphDef()
+  }
+
+  /** TF's name for {@link graphDef}. */
+  get graph_def(): GraphDefJson {
+    return this.graphDef
   }
 
   /** Whether {@link close} has been called. */

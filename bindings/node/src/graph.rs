@@ -159,6 +159,12 @@ impl NativeGraph {
         })
     }
 
+    /// The graph as TensorFlow's `GraphDef`, in protobuf's JSON mapping (a JSON string).
+    #[napi]
+    pub fn graph_def_json(&self) -> napi::Result<String> {
+        guard(|| Ok(crate::graph_def_json::graph_def_json(&self.read())?.to_string()))
+    }
+
     /// Makes the graph read-only.
     #[napi]
     pub fn finalize(&self) -> napi::Result<()> {

@@ -5,6 +5,7 @@
 mod attr_value;
 mod callable;
 mod graph;
+mod graph_def_json;
 mod run_result;
 mod session;
 mod status;
