@@ -336,8 +336,13 @@ export class Session {
   }
 
   /** TF's name for {@link partialRun}. */
-  partial_run<const F extends Fetch>(handle: string, fetches: F, feedDict?: FeedDict): FetchResult<F> {
-    return this.partialRun(handle, fetches, feedDict)
+  partial_run<const F extends Fetch>(
+    handle: string,
+    fetches: F,
+    feedDict?: FeedDict,
+    options?: RunOptions,
+  ): FetchResult<F> {
+    return this.partialRun(handle, fetches, feedDict, options)
   }
 
   /** Frees the session's resources. Idempotent; a later {@link run} fails with `CancelledError`. */
