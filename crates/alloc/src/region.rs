@@ -1,0 +1,74 @@
+//! Where a BFC allocator's memory comes from: large regions obtained from a device, which the
+//! allocator then carves into chunks itself.
+
+use sessionflow_core::{Result, Status, TENSOR_ALIGNMENT};
+use std::alloc::Layout;
+use std::ptr::NonNull;
+
+/// Raw memory a device can hand out in large pieces. The best-fit-with-coalescing logic is the
+/// same for host, CUDA and Vulkan memory; only this trait differs between them.
+///
+/// The provider is called rarely (when the allocator grows, when it is dropped, and to zero
+/// reused chunks), so its calls may be slow.
+pub trait RegionProvider: Send + Sync {
+    /// Returns `bytes` (> 0, a multiple of 256) of zero-filled memory aligned to at least
+    /// [`TENSOR_ALIGNMENT`], or an error (usually ResourceExhausted) when the device has none.
+    fn alloc_region(&self, bytes: usize) -> Result<NonNull<u8>>;
+
+    /// Gives a region back.
+    ///
+    /// # Safety
+    /// `ptr` must come from `self.alloc_region(bytes)` with the same `bytes` and must not be
+    /// used afterwards.
+    unsafe fn free_region(&self, ptr: NonNull<u8>, bytes: usize);
+
+    /// Fills `bytes` bytes at `ptr` with zeros. A separate call because device memory cannot
+    /// be written through a host pointer.
+    ///
+    /// # Safety
+    /// `ptr .. ptr + bytes` must lie inside one live region from this provider, with no other
+    /// user of that range.
+    unsafe fn zero(&self, ptr: NonNull<u8>, bytes: usize);
+}
+
+/// Host memory from the system allocator, aligned to [`TENSOR_ALIGNMENT`]: the CPU's regions.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HostRegions;
+
+impl HostRegions {
+    fn layout(bytes: usize) -> Result<Layout> {
+        Layout::from_size_align(bytes, TENSOR_ALIGNMENT).map_err(|_| {
+            Status::resource_exhausted(format!("a host region of {bytes} bytes is too large"))
+        })
+    }
+}
+
+impl RegionProvider for HostRegions {
+    fn alloc_region(&self, bytes: usize) -> Result<NonNull<u8>> {
+        if bytes == 0 {
+            return Err(Status::invalid_argument("a host region must have at least one byte"));
+        }
+        let layout = Self::layout(bytes)?;
+        // SAFETY: the layout has a non-zero size (checked above).
+        let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+        NonNull::new(ptr).ok_or_else(|| {
+            Status::resource_exhausted(format!(
+                "the system allocator refused a host region of {bytes} bytes"
+            ))
+        })
+    }
+
+    unsafe fn free_region(&self, ptr: NonNull<u8>, bytes: usize) {
+        // SAFETY: the caller passes what alloc_region returned for these bytes, so this
+        // layout was valid (and non-zero) there.
+        unsafe {
+            let layout = Layout::from_size_align_unchecked(bytes, TENSOR_ALIGNMENT);
+            std::alloc::dealloc(ptr.as_ptr(), layout);
+        }
+    }
+
+    unsafe fn zero(&self, ptr: NonNull<u8>, bytes: usize) {
+        // SAFETY: the caller guarantees the range is inside a live region and unshared.
+        unsafe { ptr.as_ptr().write_bytes(0, bytes) };
+    }
+}
