@@ -38,18 +38,30 @@ impl<T: Element, F: BinaryFn<T>> BinaryKernel<T, F> {
     }
 }
 
+/// The broadcast shape of inputs 0 and 1. When they do not broadcast and `on_incompatible` is
+/// set (Equal/NotEqual with `incompatible_shape_error=false`), sets that scalar as the output
+/// and returns `None`.
+pub(super) fn output_shape_or_scalar<V: Element>(
+    ctx: &mut KernelContext<'_>,
+    on_incompatible: Option<V>,
+) -> Result<Option<TensorShape>> {
+    match (broadcast_shapes(ctx.input(0).shape(), ctx.input(1).shape()), on_incompatible) {
+        (Ok(shape), _) => Ok(Some(shape)),
+        (Err(_), Some(value)) => {
+            let out = Tensor::from_slice(ctx.allocator(), TensorShape::scalar(), &[value])?;
+            ctx.set_output(0, out);
+            Ok(None)
+        }
+        (Err(e), None) => Err(e),
+    }
+}
+
 impl<T: Element, F: BinaryFn<T>> OpKernel for BinaryKernel<T, F> {
     fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
-        let (x, y) = (ctx.input(0), ctx.input(1));
-        let shape = match (broadcast_shapes(x.shape(), y.shape()), self.on_incompatible) {
-            (Ok(shape), _) => shape,
-            (Err(_), Some(value)) => {
-                let out = Tensor::from_slice(ctx.allocator(), TensorShape::scalar(), &[value])?;
-                ctx.set_output(0, out);
-                return Ok(());
-            }
-            (Err(e), None) => return Err(e),
+        let Some(shape) = output_shape_or_scalar(ctx, self.on_incompatible)? else {
+            return Ok(());
         };
+        let (x, y) = (ctx.input(0), ctx.input(1));
         let (xv, yv) = (x.as_slice::<T>()?, y.as_slice::<T>()?);
         let mut out = Tensor::zeros(ctx.allocator(), F::Out::DTYPE, shape.clone())?;
         // An empty output computes nothing, so nothing can fail (as in TensorFlow).

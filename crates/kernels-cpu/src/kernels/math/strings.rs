@@ -5,7 +5,6 @@ use super::compare::incompatible_value;
 use crate::broadcast::{broadcast_apply, broadcast_shapes};
 use sessionflow_core::{
     DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Tensor,
-    TensorShape,
 };
 
 /// Relative cost of one string operation (an allocation or a byte comparison).
@@ -39,16 +38,10 @@ struct StringEquality {
 
 impl OpKernel for StringEquality {
     fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
-        let (x, y) = (ctx.input(0), ctx.input(1));
-        let shape = match (broadcast_shapes(x.shape(), y.shape()), self.on_incompatible) {
-            (Ok(shape), _) => shape,
-            (Err(_), Some(value)) => {
-                let out = Tensor::from_slice(ctx.allocator(), TensorShape::scalar(), &[value])?;
-                ctx.set_output(0, out);
-                return Ok(());
-            }
-            (Err(e), None) => return Err(e),
+        let Some(shape) = super::binary::output_shape_or_scalar(ctx, self.on_incompatible)? else {
+            return Ok(());
         };
+        let (x, y) = (ctx.input(0), ctx.input(1));
         let mut out = Tensor::zeros(ctx.allocator(), DType::Bool, shape.clone())?;
         let (xv, yv) = (x.as_strings()?, y.as_strings()?);
         let not = self.not;
