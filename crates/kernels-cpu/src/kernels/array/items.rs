@@ -88,6 +88,12 @@ fn words_mut<W: Word>(t: &mut Tensor) -> Result<&mut [W]> {
     }
 }
 
+/// `t` (just allocated) after `fill` has written its elements as words.
+fn filled<W: Word>(mut t: Tensor, fill: impl FnOnce(&mut [W]) -> Result<()>) -> Result<Tensor> {
+    fill(words_mut::<W>(&mut t)?)?;
+    Ok(t)
+}
+
 macro_rules! word_item {
     ($($w:ty),*) => {$(
         impl Item for $w {
@@ -105,9 +111,7 @@ macro_rules! word_item {
                 shape: TensorShape,
                 fill: impl FnOnce(&mut [Self]) -> Result<()>,
             ) -> Result<Tensor> {
-                let mut t = Tensor::zeros(allocator, dtype, shape)?;
-                fill(words_mut::<$w>(&mut t)?)?;
-                Ok(t)
+                filled(Tensor::zeros(allocator, dtype, shape)?, fill)
             }
 
             fn build_full(
@@ -116,9 +120,7 @@ macro_rules! word_item {
                 shape: TensorShape,
                 fill: impl FnOnce(&mut [Self]) -> Result<()>,
             ) -> Result<Tensor> {
-                let mut t = Tensor::for_overwrite(allocator, dtype, shape)?;
-                fill(words_mut::<$w>(&mut t)?)?;
-                Ok(t)
+                filled(Tensor::for_overwrite(allocator, dtype, shape)?, fill)
             }
         }
     )*};

@@ -6,8 +6,8 @@
 use super::conv2d::ConvAttrs;
 use super::gemm::{GemmElement, Mat, with_scratch};
 use super::im2col::ConvGeometry;
-use super::layout::transpose;
-use super::params::{Format, checked_elements};
+use super::layout::{nhwc, transpose};
+use super::params::{Format, checked_elements, filter_dims};
 use super::patches::{gather_patch, scatter_patch};
 use super::widen::Widen;
 use crate::kernels::numeric::Numeric;
@@ -18,7 +18,6 @@ use sessionflow_core::{
     Allocator, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result,
     Status, Tensor, TensorShape,
 };
-use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -184,13 +183,6 @@ fn backprop_filter_nhwc<W: GemmElement>(
     })
 }
 
-/// `values` (NCHW, `rows` channels of `cols` pixels per image) in NHWC and the compute type.
-fn to_nhwc<T: Widen>(values: &[T], channels: usize, pixels: usize) -> Vec<T::Wide> {
-    let mut out = vec![T::Wide::ZERO; values.len()];
-    transpose(values, &mut out, channels, pixels, T::widen);
-    out
-}
-
 struct BackpropInput<T> {
     attrs: ConvAttrs,
     _t: PhantomData<T>,
@@ -202,21 +194,13 @@ impl<T: Widen> OpKernel for BackpropInput<T> {
         let (sizes_t, filter, dout) = (ctx.input(0), ctx.input(1), ctx.input(2));
         let format = self.attrs.format;
         let input_dims = format.pick(&sizes(sizes_t, "input_sizes")?);
-        let f = filter.shape().dims();
-        if f.len() != 4 {
-            return Err(Status::invalid_argument(format!(
-                "{op}: filter must be 4-dimensional: {}",
-                filter.shape()
-            )));
-        }
-        let g = geometry(&self.attrs, input_dims, [f[0], f[1], f[2], f[3]], dout.shape(), op)?;
+        let g = geometry(&self.attrs, input_dims, filter_dims(filter, op)?, dout.shape(), op)?;
         let allocator = Arc::clone(ctx.allocator());
         let mut din = Tensor::zeros(&allocator, T::DTYPE, format.shape(input_dims))?;
         let filter_w = T::widen_slice(filter.as_slice::<T>()?);
-        let dout_s = dout.as_slice::<T>()?;
+        let dout_w = nhwc(format, dout.as_slice::<T>()?, g.out_depth, g.pixels());
         match format {
             Format::Nhwc => {
-                let dout_w = T::widen_slice(dout_s);
                 let mut result = Ok(());
                 T::with_wide_out(din.as_mut_slice()?, |o| {
                     result = backprop_input_nhwc(&g, &filter_w, &dout_w, o, &allocator)
@@ -224,7 +208,6 @@ impl<T: Widen> OpKernel for BackpropInput<T> {
                 result?;
             }
             Format::Nchw => {
-                let dout_w = to_nhwc(dout_s, g.out_depth, g.pixels());
                 let mut result = vec![T::Wide::ZERO; din.num_elements()];
                 backprop_input_nhwc(&g, &filter_w, &dout_w, &mut result, &allocator)?;
                 let hw = g.rows.input * g.cols.input;
@@ -257,14 +240,8 @@ impl<T: Widen> OpKernel for BackpropFilter<T> {
         let g = geometry(&self.attrs, input_dims, filter_dims, dout.shape(), op)?;
         let mut df = Tensor::zeros(ctx.allocator(), T::DTYPE, TensorShape::new(filter_dims))?;
         let (x, dy) = (input.as_slice::<T>()?, dout.as_slice::<T>()?);
-        let (x_w, dy_w) = match format {
-            Format::Nhwc => (T::widen_slice(x), T::widen_slice(dy)),
-            Format::Nchw => {
-                let hw = g.rows.input * g.cols.input;
-                let x_w = to_nhwc(x, g.in_depth, hw);
-                (Cow::Owned(x_w), Cow::Owned(to_nhwc(dy, g.out_depth, g.pixels())))
-            }
-        };
+        let x_w = nhwc(format, x, g.in_depth, g.rows.input * g.cols.input);
+        let dy_w = nhwc(format, dy, g.out_depth, g.pixels());
         let allocator = Arc::clone(ctx.allocator());
         let mut result = Ok(());
         T::with_wide_out(df.as_mut_slice()?, |o| {

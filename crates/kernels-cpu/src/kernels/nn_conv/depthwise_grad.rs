@@ -4,8 +4,8 @@
 //! NHWC and back; f16/bf16 are computed in f32.
 
 use super::conv2d::ConvAttrs;
-use super::layout::transpose;
-use super::params::{Axis, Format, checked_elements};
+use super::layout::{nhwc, transpose};
+use super::params::{Axis, Format, checked_elements, filter_dims};
 use super::widen::Widen;
 use crate::kernels::numeric::Numeric;
 use crate::kernels::util::read_ints;
@@ -15,7 +15,6 @@ use sessionflow_core::{
     DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status, Tensor,
     TensorShape,
 };
-use std::borrow::Cow;
 use std::marker::PhantomData;
 
 /// The sizes of one depthwise convolution, in NHWC terms.
@@ -150,24 +149,6 @@ fn sizes(t: &Tensor, what: &str) -> Result<[usize; 4]> {
     }
 }
 
-/// NCHW `values` (`channels` planes of `pixels`) as NHWC in the compute type, or NHWC ones
-/// widened.
-fn nhwc<T: Widen>(
-    format: Format,
-    values: &[T],
-    channels: usize,
-    pixels: usize,
-) -> Cow<'_, [T::Wide]> {
-    match format {
-        Format::Nhwc => T::widen_slice(values),
-        Format::Nchw => {
-            let mut out = vec![T::Wide::ZERO; values.len()];
-            transpose(values, &mut out, channels, pixels, T::widen);
-            Cow::Owned(out)
-        }
-    }
-}
-
 struct BackpropInput<T> {
     attrs: ConvAttrs,
     _t: PhantomData<T>,
@@ -179,14 +160,7 @@ impl<T: Widen> OpKernel for BackpropInput<T> {
         let (sizes_t, filter, dout) = (ctx.input(0), ctx.input(1), ctx.input(2));
         let format = self.attrs.format;
         let input_dims = format.pick(&sizes(sizes_t, "input_sizes")?);
-        let f = filter.shape().dims();
-        if f.len() != 4 {
-            return Err(Status::invalid_argument(format!(
-                "{op}: filter must be 4-dimensional: {}",
-                filter.shape()
-            )));
-        }
-        let g = geometry(&self.attrs, input_dims, [f[0], f[1], f[2], f[3]], dout.shape(), op)?;
+        let g = geometry(&self.attrs, input_dims, filter_dims(filter, op)?, dout.shape(), op)?;
         let mut din = Tensor::zeros(ctx.allocator(), T::DTYPE, format.shape(input_dims))?;
         let filter_w = T::widen_slice(filter.as_slice::<T>()?);
         let pixels = g.rows.output * g.cols.output;

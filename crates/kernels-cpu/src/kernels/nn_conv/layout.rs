@@ -1,8 +1,11 @@
 //! Layout changes between NCHW and NHWC (batched matrix transposes), converting elements on
 //! the way so that a half-precision NCHW input is read once.
 
-use super::widen::PARALLEL_ELEMENTS;
+use super::params::Format;
+use super::widen::{PARALLEL_ELEMENTS, Widen};
+use crate::kernels::numeric::Numeric;
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// Destination rows transposed together: their elements stay in cache while the source is read
 /// row by row.
@@ -40,6 +43,24 @@ pub(super) fn transpose<S: Copy + Sync, D: Send>(
         dst.par_chunks_mut(tile_len).enumerate().for_each(|(t, chunk)| tile(t * TILE, chunk));
     } else {
         dst.chunks_mut(tile_len).enumerate().for_each(|(t, chunk)| tile(t * TILE, chunk));
+    }
+}
+
+/// `values` in NHWC and the compute type (`channels` planes of `pixels` per image when NCHW);
+/// borrowed when nothing changes.
+pub(super) fn nhwc<T: Widen>(
+    format: Format,
+    values: &[T],
+    channels: usize,
+    pixels: usize,
+) -> Cow<'_, [T::Wide]> {
+    match format {
+        Format::Nhwc => T::widen_slice(values),
+        Format::Nchw => {
+            let mut out = vec![T::Wide::ZERO; values.len()];
+            transpose(values, &mut out, channels, pixels, T::widen);
+            Cow::Owned(out)
+        }
     }
 }
 

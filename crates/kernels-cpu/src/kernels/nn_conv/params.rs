@@ -2,7 +2,18 @@
 //! The graph's shape functions check the same rules at build time; kernels check again because
 //! their inputs may have had unknown shapes then.
 
-use sessionflow_core::{AttrMap, AttrValue, Result, Status, TensorShape};
+use sessionflow_core::{AttrMap, AttrValue, Result, Status, Tensor, TensorShape};
+
+/// The four dimensions of a convolution filter; InvalidArgument naming `op` for another rank.
+pub(super) fn filter_dims(filter: &Tensor, op: &str) -> Result<[usize; 4]> {
+    match *filter.shape().dims() {
+        [h, w, i, o] => Ok([h, w, i, o]),
+        _ => Err(Status::invalid_argument(format!(
+            "{op}: filter must be 4-dimensional: {}",
+            filter.shape()
+        ))),
+    }
+}
 
 /// A `list(int)` attr.
 pub(super) fn ints<'a>(attrs: &'a AttrMap, name: &str) -> Result<&'a [i64]> {

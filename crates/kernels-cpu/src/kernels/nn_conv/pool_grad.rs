@@ -3,7 +3,7 @@
 //! `AvgPoolGrad` (each output's gradient shared equally by the window's cells inside the
 //! input). Computed per image in NHWC in the compute type; NCHW is transposed to NHWC and back.
 
-use super::layout::transpose;
+use super::layout::{nhwc, transpose};
 use super::params::{Axis, Format, Padding, checked_elements, ints, spatial_pair};
 use super::widen::Widen;
 use crate::kernels::numeric::Numeric;
@@ -14,7 +14,6 @@ use sessionflow_core::{
     DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status, Tensor,
     TensorShape,
 };
-use std::borrow::Cow;
 use std::marker::PhantomData;
 
 /// The attrs of a pooling gradient, read once.
@@ -113,24 +112,6 @@ fn for_each_argmax<W: Numeric>(g: &Geometry, image: &[W], mut f: impl FnMut(usiz
         }
         f(o, &cells);
     });
-}
-
-/// `values` in NHWC and the compute type (`channels` planes of `pixels` when NCHW); borrowed
-/// when nothing changes.
-fn nhwc<T: Widen>(
-    format: Format,
-    values: &[T],
-    channels: usize,
-    pixels: usize,
-) -> Cow<'_, [T::Wide]> {
-    match format {
-        Format::Nhwc => T::widen_slice(values),
-        Format::Nchw => {
-            let mut out = vec![T::Wide::ZERO; values.len()];
-            transpose(values, &mut out, channels, pixels, T::widen);
-            Cow::Owned(out)
-        }
-    }
 }
 
 /// Runs `f` on a zeroed NHWC compute-type buffer standing for `out` (in `format`, `pixels` per

@@ -1,13 +1,12 @@
 //! Reduction and scan kernels.
 
 mod arg;
-mod cumprod;
-mod cumsum;
 mod engine;
 mod index;
 mod plan;
 mod reduce;
 mod reducer;
+mod scan;
 mod top_k;
 
 use sessionflow_core::KernelRegistry;
@@ -15,7 +14,6 @@ use sessionflow_core::KernelRegistry;
 pub(super) fn register(r: &mut KernelRegistry) {
     reduce::register(r);
     arg::register(r);
-    cumsum::register(r);
+    scan::register(r);
     top_k::register(r);
-    cumprod::register(r);
 }

@@ -1,6 +1,7 @@
-//! Cumsum: running sums along one axis, optionally exclusive (each output leaves out its own
-//! input) and reversed (summing from the end). Sums are in the element type, as TensorFlow's
-//! (an f16 running sum rounds at every step; integers wrap).
+//! Cumsum and Cumprod: running sums or products along one axis, optionally exclusive (each
+//! output leaves out its own input) and reversed (scanning from the end). Both accumulate in the
+//! element type, as TensorFlow's (an f16 running sum rounds at every step; integers wrap). The
+//! gradient of `Prod` is built from two exclusive `Cumprod`s.
 
 use super::engine::PARALLEL_MIN;
 use super::index::{read_scalar, split_at_axis};
@@ -12,23 +13,46 @@ use sessionflow_core::{
 };
 use std::marker::PhantomData;
 
-struct CumsumKernel<T> {
-    exclusive: bool,
-    reverse: bool,
-    _t: PhantomData<T>,
+/// The associative operation a scan accumulates with.
+trait Accumulate<T>: Send + Sync + 'static {
+    /// The value an exclusive scan starts from.
+    const IDENTITY: T;
+    fn combine(acc: T, value: T) -> T;
 }
 
-impl<T: Numeric> CumsumKernel<T> {
-    /// Scans one `[n, inner]` block: `out` row `i` from row `i - 1` (or `i + 1` reversed).
+struct Sum;
+impl<T: Numeric> Accumulate<T> for Sum {
+    const IDENTITY: T = T::ZERO;
+    fn combine(acc: T, value: T) -> T {
+        acc.add(value)
+    }
+}
+
+struct Product;
+impl<T: Numeric> Accumulate<T> for Product {
+    const IDENTITY: T = T::ONE;
+    fn combine(acc: T, value: T) -> T {
+        acc.mul(value)
+    }
+}
+
+struct ScanKernel<T, A> {
+    exclusive: bool,
+    reverse: bool,
+    _t: PhantomData<(T, A)>,
+}
+
+impl<T: Numeric, A: Accumulate<T>> ScanKernel<T, A> {
+    /// Scans one `[n, inner]` block along `n`.
     fn scan_block(&self, x: &[T], out: &mut [T], n: usize, inner: usize) {
         if inner == 1 {
-            let mut acc = T::ZERO;
+            let mut acc = A::IDENTITY;
             let mut step = |o: &mut T, &v: &T| {
                 if self.exclusive {
                     *o = acc;
-                    acc = acc.add(v);
+                    acc = A::combine(acc, v);
                 } else {
-                    acc = acc.add(v);
+                    acc = A::combine(acc, v);
                     *o = acc;
                 }
             };
@@ -39,12 +63,12 @@ impl<T: Numeric> CumsumKernel<T> {
             }
             return;
         }
-        // Rows in scan order; each output row is the previous output row plus one input row
-        // (the previous input row when exclusive), a contiguous loop that vectorises.
+        // Rows in scan order; each output row is the previous output row combined with one input
+        // row (the previous input row when exclusive), a contiguous loop that vectorises.
         let row = |s: usize| if self.reverse { n - 1 - s } else { s };
         let first = &mut out[row(0) * inner..][..inner];
         if self.exclusive {
-            first.fill(T::ZERO);
+            first.fill(A::IDENTITY);
         } else {
             first.copy_from_slice(&x[row(0) * inner..][..inner]);
         }
@@ -53,7 +77,7 @@ impl<T: Numeric> CumsumKernel<T> {
             let (cur, prev) = two_rows(out, i, p, inner);
             let src = &x[if self.exclusive { p } else { i } * inner..][..inner];
             for ((c, &a), &v) in cur.iter_mut().zip(prev).zip(src) {
-                *c = a.add(v);
+                *c = A::combine(a, v);
             }
         }
     }
@@ -70,7 +94,7 @@ fn two_rows<T>(out: &mut [T], cur: usize, prev: usize, inner: usize) -> (&mut [T
     }
 }
 
-impl<T: Numeric> OpKernel for CumsumKernel<T> {
+impl<T: Numeric, A: Accumulate<T>> OpKernel for ScanKernel<T, A> {
     fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
         let input = ctx.input(0);
         let axis = read_scalar(ctx.input(1), "axis", |s| {
@@ -104,8 +128,8 @@ impl<T: Numeric> OpKernel for CumsumKernel<T> {
     }
 }
 
-fn factory<T: Numeric>(node: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
-    Ok(Box::new(CumsumKernel::<T> {
+fn factory<T: Numeric, A: Accumulate<T>>(node: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
+    Ok(Box::new(ScanKernel::<T, A> {
         exclusive: node.attrs.get_bool("exclusive")?,
         reverse: node.attrs.get_bool("reverse")?,
         _t: PhantomData,
@@ -115,7 +139,8 @@ fn factory<T: Numeric>(node: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
 pub(super) fn register(r: &mut KernelRegistry) {
     macro_rules! reg {
         ($t:ty, $d:ident) => {
-            r.register("Cumsum", DeviceType::CPU, Some(DType::$d), factory::<$t>);
+            r.register("Cumsum", DeviceType::CPU, Some(DType::$d), factory::<$t, Sum>);
+            r.register("Cumprod", DeviceType::CPU, Some(DType::$d), factory::<$t, Product>);
         };
     }
     for_numeric_types!(reg);
