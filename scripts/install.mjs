@@ -75,7 +75,7 @@ if (process.env.SESSIONFLOW_SKIP_BUILD) {
     }
     const napiCli = join(root, 'node_modules', '@napi-rs', 'cli', 'package.json')
     if (existsSync(napiCli)) {
-      run('npm', ['run', 'build:native'])
+      run(process.execPath, [join(root, 'scripts', 'build-native.mjs')])
     } else {
       // A clone installed without dev tools (e.g. a git dependency): the loader native/index.js
       // is committed, so a plain cargo build plus a copy under napi's file name is enough.
