@@ -342,10 +342,33 @@ test('a checkpoint TensorFlow wrote restores here with its values', (t) => {
   )
   t.deepEqual(tf.compat.v1.train.list_variables(FIXTURE).length, 8)
   t.deepEqual(values(tf.compat.v1.train.load_variable(FIXTURE, 'dense/kernel')), [-1, -0.5, 0, 0.5, 1, 1.5])
+  t.deepEqual(values(tf.train.loadVariable(FIXTURE, 'vocab')), ['alpha', '', 'βeta'])
+  t.is(tf.train.loadVariable(FIXTURE, 'global_step:0').item(), 1234567890123n)
   t.throws(() => tf.train.loadVariable(FIXTURE, 'dense/gamma'), {
     instanceOf: errors.NotFoundError,
     message: 'Key dense/gamma not found in checkpoint',
   })
+})
+
+test('TensorFlow’s own Saver graph, imported, restores and saves here byte for byte as TensorFlow', (t) => {
+  // The GraphDef TensorFlow built beside the fixture (tf_model_saver_graph.pb): its save/ ops
+  // are TensorFlow's, driven by the names in its SaverDef.
+  const graph = new tf.Graph()
+  graph.asDefault(() => tf.importGraphDef(fs.readFileSync(`${FIXTURE}_saver_graph.pb`), { name: '' }))
+  t.is(graph.getOperationByName('save/RestoreV2').type, 'RestoreV2')
+  const prefix = path.join(tempDir(t), 'resaved')
+  tf.withSession(
+    (s) => {
+      s.run('save/restore_all', { 'save/Const:0': FIXTURE })
+      t.deepEqual(values(s.run('dense/kernel/Read/ReadVariableOp:0')), FIXTURE_VALUES['dense/kernel'].values)
+      t.deepEqual(values(s.run('vocab/Read/ReadVariableOp:0')), FIXTURE_VALUES.vocab.values)
+      t.is(s.run('save/control_dependency:0', { 'save/Const:0': prefix }).item(), prefix)
+    },
+    { graph },
+  )
+  for (const suffix of ['.index', '.data-00000-of-00001']) {
+    t.deepEqual(fs.readFileSync(`${prefix}${suffix}`), fs.readFileSync(`${FIXTURE}${suffix}`), suffix)
+  }
 })
 
 test('damaged checkpoint files are DataLossError, a missing one NotFoundError', (t) => {
