@@ -388,6 +388,9 @@ test('damaged checkpoint files are DataLossError, a missing one NotFoundError', 
   t.throws(() => tf.train.listVariables(path.join(dir, 'none')), { instanceOf: errors.NotFoundError })
 })
 
+/** Whether `python` imports TensorFlow, probed once (an import takes seconds). */
+const hasTensorFlow = new Map<string, boolean>()
+
 /** A Python with TensorFlow: `SESSIONFLOW_TF_PYTHON`; null (the test skips) without one. */
 function tensorflowPython(t: ExecutionContext): string | null {
   const python = process.env.SESSIONFLOW_TF_PYTHON
@@ -395,8 +398,11 @@ function tensorflowPython(t: ExecutionContext): string | null {
     t.log('skipped: SESSIONFLOW_TF_PYTHON is not set')
     return null
   }
-  const probe = spawnSync(python, ['-c', 'import tensorflow'], { stdio: 'ignore', timeout: 120_000 })
-  if (probe.status !== 0) {
+  if (!hasTensorFlow.has(python)) {
+    const probe = spawnSync(python, ['-c', 'import tensorflow'], { stdio: 'ignore', timeout: 120_000 })
+    hasTensorFlow.set(python, probe.status === 0)
+  }
+  if (hasTensorFlow.get(python) !== true) {
     t.log(`skipped: ${python} has no TensorFlow`)
     return null
   }
