@@ -99,6 +99,20 @@ export interface AttrValue {
   listType?: Array<string>
 }
 
+/** The tensors of the checkpoint at `prefix`, sorted by name. */
+export declare function checkpointEntries(prefix: string): Array<CheckpointEntry>
+
+/** One tensor of a checkpoint. */
+export interface CheckpointEntry {
+  name: string
+  /** sessionflow's dtype name, or TensorFlow's (lower case) for dtypes sessionflow lacks. */
+  dtype: string
+  shape: Array<number>
+}
+
+/** The value of tensor `name` in the checkpoint at `prefix`. */
+export declare function checkpointTensor(prefix: string, name: string): TensorValue
+
 /**
  * Converts a GraphDef between forms (`"binary"`, `"text"`, `"json"`); the result is bytes
  * (UTF-8 for text and JSON).

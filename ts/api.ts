@@ -108,7 +108,8 @@ export const nn: CamelApi<typeof NN_TABLE> = derivedNn.camel
 
 /**
  * `tf.train`: the optimizers (`GradientDescentOptimizer`, `MomentumOptimizer`, `AdamOptimizer`,
- * `RMSPropOptimizer`, `AdagradOptimizer`) and the global step (`getOrCreateGlobalStep`, …).
+ * `RMSPropOptimizer`, `AdagradOptimizer`), the global step (`getOrCreateGlobalStep`, …) and
+ * checkpoints (`Saver`, `latestCheckpoint`, `listVariables`, `loadVariable`, …).
  */
 export const train: CamelApi<typeof TRAIN> = derivedTrain.camel
 

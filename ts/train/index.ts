@@ -1,5 +1,6 @@
 /**
- * `tf.train` (and `tf.compat.v1.train`): the optimizers and the global step.
+ * `tf.train` (and `tf.compat.v1.train`): the optimizers, the global step, and checkpoints
+ * (`Saver`, `latestCheckpoint`, `listVariables`, `loadVariable`).
  *
  * @packageDocumentation
  */
@@ -11,6 +12,9 @@ import { GradientDescentOptimizer } from './gradient_descent.js'
 import { MomentumOptimizer } from './momentum.js'
 import { Optimizer } from './optimizer.js'
 import { RMSPropOptimizer } from './rmsprop.js'
+import { checkpointExists, listVariables, loadVariable } from './checkpoint_reader.js'
+import { getCheckpointState, latestCheckpoint } from './checkpoint_state.js'
+import { Saver } from './saver.js'
 
 export { type AdagradOptions, AdagradOptimizer } from './adagrad.js'
 export { type AdamOptions, AdamOptimizer } from './adam.js'
@@ -27,6 +31,9 @@ export {
   type OptimizerOptions,
 } from './optimizer.js'
 export { type RMSPropOptions, RMSPropOptimizer } from './rmsprop.js'
+export { checkpointExists, listVariables, loadVariable } from './checkpoint_reader.js'
+export { type CheckpointState, getCheckpointState, latestCheckpoint } from './checkpoint_state.js'
+export { type SaveOptions, Saver, type SaverDef, type SaverOptions, type SaverVarList } from './saver.js'
 
 /** `tf.train`'s members: camelCase name → [TensorFlow Python name, value]. @internal */
 export const TRAIN_TABLE = {
@@ -39,4 +46,10 @@ export const TRAIN_TABLE = {
   getGlobalStep: ['get_global_step', getGlobalStep],
   createGlobalStep: ['create_global_step', createGlobalStep],
   getOrCreateGlobalStep: ['get_or_create_global_step', getOrCreateGlobalStep],
+  Saver: ['Saver', Saver],
+  latestCheckpoint: ['latest_checkpoint', latestCheckpoint],
+  getCheckpointState: ['get_checkpoint_state', getCheckpointState],
+  checkpointExists: ['checkpoint_exists', checkpointExists],
+  listVariables: ['list_variables', listVariables],
+  loadVariable: ['load_variable', loadVariable],
 } as const

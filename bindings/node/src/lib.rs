@@ -4,6 +4,7 @@
 
 mod attr_value;
 mod callable;
+mod checkpoint;
 mod graph;
 mod graph_def;
 mod memory;

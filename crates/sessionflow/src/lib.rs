@@ -2,6 +2,7 @@
 //! kernels this build has into sessions. Adding a device means registering it here and
 //! nowhere else.
 
+pub use sessionflow_checkpoint as checkpoint;
 pub use sessionflow_core as core;
 pub use sessionflow_exec::{
     Callable, NodeExecStats, RunMetadata, RunOptions, RunSignature, Session, SessionOptions,

@@ -7,6 +7,7 @@ mod control_flow;
 mod gradient_ops;
 mod indexing;
 mod indexing_grad;
+mod io;
 mod linalg;
 mod linalg_grad;
 mod math;
@@ -44,6 +45,7 @@ pub(crate) fn register_all(registry: &mut OpRegistry) {
     array::register(registry);
     control_flow::register(registry);
     indexing::register(registry);
+    io::register(registry);
     linalg::register(registry);
     math::register(registry);
     nn_activation::register(registry);

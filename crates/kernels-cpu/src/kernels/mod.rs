@@ -7,6 +7,7 @@ mod constant;
 mod control_flow;
 mod identity;
 mod indexing;
+mod io;
 mod linalg;
 mod math;
 mod nn_activation;
@@ -29,6 +30,7 @@ pub fn register_kernels(registry: &mut KernelRegistry) {
     array::register(registry);
     control_flow::register(registry);
     indexing::register(registry);
+    io::register(registry);
     linalg::register(registry);
     math::register(registry);
     nn_activation::register(registry);
