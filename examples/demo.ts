@@ -3,7 +3,7 @@
 // its test accuracy, and a checkpoint saved, restored in a fresh session and evaluated again.
 import tf from 'sessionflow'
 
-import { checkpointRoundTrip, saverClass } from './demo/checkpoint.js'
+import { checkpointRoundTrip } from './demo/checkpoint.js'
 import { loadDigits, scaledImages, splitDigits } from './demo/data.js'
 import { type ModelOptions, buildDigitsModel } from './demo/model.js'
 import { Progress } from './demo/progress.js'
@@ -61,7 +61,7 @@ console.log(
 console.log(`test:    ${test.correct}/${test.count} right = ${percent(test.accuracy)} (loss ${test.loss.toFixed(4)})`)
 
 console.log('\nPart 3: checkpoint, restored in a fresh graph and session\n')
-if (typeof saverClass() === 'function') {
+{
   const { prefix, files, restored } = checkpointRoundTrip(graph, sess, MODEL, data, split.test)
   console.log(`saved:    ${prefix} (${files.map(([f, size]) => `${f} ${size} B`).join(', ')})`)
   const same = restored.correct === test.correct && restored.loss === test.loss
@@ -70,7 +70,5 @@ if (typeof saverClass() === 'function') {
       `(loss ${restored.loss.toFixed(4)}): ${same ? 'the same as before saving' : 'DIFFERENT from before saving'}`,
   )
   if (!same) process.exitCode = 1
-} else {
-  console.log('skipped: tf.train.Saver is not in this build of sessionflow yet')
 }
 sess.close()
