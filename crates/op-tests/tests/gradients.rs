@@ -81,10 +81,13 @@ const CHECKED_ELSEWHERE: [(&str, &str); 1] =
 
 /// Ops whose gradient TensorFlow defines but sessionflow does not yet: differentiating
 /// through them fails with NotFound.
-const NO_GRADIENT_YET: [(&str, &str); 3] = [
+const NO_GRADIENT_YET: [(&str, &str); 6] = [
     ("FusedBatchNormGradV3", "second derivative of batch normalisation"),
     ("Switch", "gradients through tf.cond need the cond context (TF's control_flow_grad)"),
     ("Merge", "gradients through tf.cond need the cond context (TF's control_flow_grad)"),
+    ("Enter", "gradients through tf.while_loop need a gradient loop (TF's control_flow_grad)"),
+    ("Exit", "gradients through tf.while_loop need a gradient loop (TF's control_flow_grad)"),
+    ("NextIteration", "gradients through tf.while_loop need a gradient loop"),
 ];
 
 #[test]
