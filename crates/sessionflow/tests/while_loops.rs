@@ -385,3 +385,25 @@ fn a_loop_invariant_is_seen_by_every_iteration() {
         assert_eq!(got[1].as_slice::<f32>().unwrap(), &[5.0, 20.0, 45.0]);
     }
 }
+
+/// A loop survives a GraphDef round trip, even with its nodes listed backwards: the importer
+/// adds each Merge with a stand-in for its NextIteration input and closes the loop afterwards.
+#[test]
+fn a_loop_round_trips_through_a_graph_def() {
+    use sessionflow::graphdef::{ImportOptions, export, import};
+    let mut b = Builder::default();
+    sum_loop(&mut b, 10);
+    let mut graph_def = export(&b.graph).unwrap();
+    graph_def.node.reverse();
+    let mut imported = Builder::default();
+    let options = ImportOptions { prefix: "copy".into(), ..ImportOptions::default() };
+    import(&mut imported.graph, &graph_def, &options, sessionflow::host_allocator()).unwrap();
+    let n = imported.graph.endpoint_by_name("copy/n").unwrap();
+    let sum = imported.graph.endpoint_by_name("copy/sum/Exit_1").unwrap();
+    let merge = imported.graph.node_by_name("copy/sum/Merge_1").unwrap();
+    let next = imported.graph.node_by_name("copy/sum/NextIteration_1").unwrap();
+    assert_eq!(merge.inputs[1].node, next.id, "the back edge is closed");
+    let s = session(imported, 1);
+    let got = s.run(vec![(n, scalar(20))], &[sum], &[]).unwrap();
+    assert_eq!(int(&got[0]), 210);
+}
