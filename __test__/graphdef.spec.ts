@@ -223,31 +223,40 @@ test('TensorFlow imports a graph exported here and computes the same outputs', (
 })
 
 // TF1 control flow (tf.compat.v1.cond and tf.compat.v1.while_loop under control flow v1):
-// Switch, Merge, Enter, Exit, NextIteration and LoopCond, with a loop's back edges.
+// Switch, Merge, Enter, Exit, NextIteration and LoopCond, with a loop's back edges. The TF2
+// fixture is a tf.function with tf.while_loop and tf.cond frozen by TensorFlow, which lowers its
+// While and If to the same ops.
 
-for (const form of ['pb', 'pbtxt'] as const) {
-  test(`a TF1 graph with nested while loops and conds imports from .${form} and gives TensorFlow's outputs`, (t) => {
-    const expected = JSON.parse(readFileSync(join(FIXTURES, 'control_flow.expected.json'), 'utf8')) as Expected
-    const file = join(FIXTURES, `control_flow.${form}`)
-    const graphDef = form === 'pb' ? readFileSync(file) : readFileSync(file, 'utf8')
-    const graph = new tf.Graph()
-    const fetchNames = Object.keys(expected.outputs)
-    const fetched = graph.asDefault(() => tf.importGraphDef(graphDef, { returnElements: fetchNames }))!
-    const types = new Set(graph.getOperations().map((o) => o.type))
-    for (const op of ['Enter', 'Exit', 'NextIteration', 'LoopCond', 'Switch', 'Merge']) t.true(types.has(op), op)
-    const sess = new tf.Session({ graph })
-    const feeds = new Map(
-      Object.entries(expected.inputs).map(([name, value]) => [`import/${name}`, decode(value)] as const),
-    )
-    const outputs = sess.run(fetched as Tensor[], feeds)
-    fetchNames.forEach((name, i) => {
-      const want = decode(expected.outputs[name])
-      t.deepEqual(outputs[i].shape, want.shape, name)
-      const error = maxRelativeError(outputs[i], want)
-      t.true(error <= 1e-5, `${name}: relative error ${error}`)
+const CONTROL_FLOW_MODELS = {
+  control_flow: 'a TF1 graph with nested while loops and conds',
+  tf2_control_flow: 'a frozen TF2 function with a while loop and a cond',
+}
+
+for (const [model, what] of Object.entries(CONTROL_FLOW_MODELS)) {
+  for (const form of ['pb', 'pbtxt'] as const) {
+    test(`${what} imports from .${form} and gives TensorFlow's outputs`, (t) => {
+      const expected = JSON.parse(readFileSync(join(FIXTURES, `${model}.expected.json`), 'utf8')) as Expected
+      const file = join(FIXTURES, `${model}.${form}`)
+      const graphDef = form === 'pb' ? readFileSync(file) : readFileSync(file, 'utf8')
+      const graph = new tf.Graph()
+      const fetchNames = Object.keys(expected.outputs)
+      const fetched = graph.asDefault(() => tf.importGraphDef(graphDef, { returnElements: fetchNames }))!
+      const types = new Set(graph.getOperations().map((o) => o.type))
+      for (const op of ['Enter', 'Exit', 'NextIteration', 'LoopCond', 'Switch', 'Merge']) t.true(types.has(op), op)
+      const sess = new tf.Session({ graph })
+      const feeds = new Map(
+        Object.entries(expected.inputs).map(([name, value]) => [`import/${name}`, decode(value)] as const),
+      )
+      const outputs = sess.run(fetched as Tensor[], feeds)
+      fetchNames.forEach((name, i) => {
+        const want = decode(expected.outputs[name])
+        t.deepEqual(outputs[i].shape, want.shape, name)
+        const error = maxRelativeError(outputs[i], want)
+        t.true(error <= 1e-5, `${name}: relative error ${error}`)
+      })
+      sess.close()
     })
-    sess.close()
-  })
+  }
 }
 
 test('TensorFlow imports our tf.cond and tf.whileLoop graph and computes the same outputs', (t) => {
