@@ -224,11 +224,13 @@ test('TensorFlow imports a graph exported here and computes the same outputs', (
 
 // TF1 control flow (tf.compat.v1.cond and tf.compat.v1.while_loop under control flow v1):
 // Switch, Merge, Enter, Exit, NextIteration and LoopCond, with a loop's back edges. The TF2
-// fixture is a tf.function with tf.while_loop and tf.cond frozen by TensorFlow, which lowers its
-// While and If to the same ops.
+// fixtures are a tf.function with a tf.cond inside a tf.while_loop: as the function's graph
+// (StatelessWhile and StatelessIf calling functions of the library, inlined at import), and
+// frozen by TensorFlow, which lowers them to the TF1 ops itself.
 
 const CONTROL_FLOW_MODELS = {
   control_flow: 'a TF1 graph with nested while loops and conds',
+  tf2_functional: "a TF2 function's graph with StatelessWhile and StatelessIf",
   tf2_control_flow: 'a frozen TF2 function with a while loop and a cond',
 }
 

@@ -68,6 +68,8 @@ pub fn import(
     allocator: &Arc<dyn Allocator>,
 ) -> Result<Imported> {
     check_versions(graph_def)?;
+    let lowered = crate::functional::lower(graph_def)?;
+    let graph_def = lowered.as_ref().map_or(graph_def, |l| &l.graph_def);
     check_ops(graph_def)?;
     let by_name: HashMap<&str, &NodeDef> =
         graph_def.node.iter().map(|n| (n.name.as_str(), n)).collect();
@@ -109,6 +111,7 @@ pub fn import(
         staged.set_back_edge(merge, k, Endpoint::new(source, r.index))?;
     }
     for name in &options.return_elements {
+        let name = lowered.as_ref().map_or(name.as_str(), |l| l.rename(name));
         imported.returned.push(returned(&staged, name, &ids)?);
     }
     *graph = staged;
