@@ -74,29 +74,31 @@ struct LoopRun<'a> {
 }
 
 impl<'a> LoopRun<'a> {
-    /// Runs `tasks` and whatever they make ready, handing expensive steps to the pool (when
-    /// there is one) whenever this thread has other work.
+    /// Runs `tasks` and whatever they make ready. As in the flat executor, only when two
+    /// expensive steps are ready at once does one go to the pool (when there is one): waking a
+    /// thread costs more than a cheap step.
     fn run_chain<'s>(&'s self, scope: Option<&rayon::Scope<'s>>, mut local: Vec<Task>) {
         while let Some(task) = local.pop() {
             if self.failed.load(Ordering::Acquire) {
                 return;
             }
-            let ready = match self.run_task(task) {
-                Ok(ready) => ready,
+            match self.run_task(task) {
+                Ok(ready) => local.extend(ready),
                 Err(e) => {
                     self.fail(e);
                     return;
                 }
-            };
-            let count = ready.len();
-            for (k, next) in ready.into_iter().enumerate() {
-                let has_other_work = !local.is_empty() || k + 1 < count;
-                match scope {
-                    Some(scope) if has_other_work && self.is_expensive(next) => {
-                        scope.spawn(move |s| self.run_chain(Some(s), vec![next]));
-                    }
-                    _ => local.push(next),
-                }
+            }
+            let Some(scope) = scope else { continue };
+            // Keeps the newest expensive step here and hands the older ones to the pool.
+            let mut expensive = local.iter().rposition(|&t| self.is_expensive(t));
+            while let Some(last) = expensive {
+                let Some(other) = local[..last].iter().rposition(|&t| self.is_expensive(t)) else {
+                    break;
+                };
+                let handed = local.remove(other);
+                scope.spawn(move |s| self.run_chain(Some(s), vec![handed]));
+                expensive = Some(last - 1);
             }
         }
     }
