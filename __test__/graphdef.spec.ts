@@ -221,3 +221,104 @@ test('TensorFlow imports a graph exported here and computes the same outputs', (
   const flat = theirs.flat()
   flat.forEach((v, i) => t.true(Math.abs(Number(ours.data[i]) - v) <= 1e-6 * Math.max(1, Math.abs(v)), `element ${i}`))
 })
+
+// TF1 control flow (tf.compat.v1.cond and tf.compat.v1.while_loop under control flow v1):
+// Switch, Merge, Enter, Exit, NextIteration and LoopCond, with a loop's back edges. The TF2
+// fixtures are a tf.function with a tf.cond inside a tf.while_loop: as the function's graph
+// (StatelessWhile and StatelessIf calling functions of the library, inlined at import), and
+// frozen by TensorFlow, which lowers them to the TF1 ops itself.
+
+const CONTROL_FLOW_MODELS = {
+  control_flow: 'a TF1 graph with nested while loops and conds',
+  tf2_functional: "a TF2 function's graph with StatelessWhile and StatelessIf",
+  tf2_control_flow: 'a frozen TF2 function with a while loop and a cond',
+}
+
+for (const [model, what] of Object.entries(CONTROL_FLOW_MODELS)) {
+  for (const form of ['pb', 'pbtxt'] as const) {
+    test(`${what} imports from .${form} and gives TensorFlow's outputs`, (t) => {
+      const expected = JSON.parse(readFileSync(join(FIXTURES, `${model}.expected.json`), 'utf8')) as Expected
+      const file = join(FIXTURES, `${model}.${form}`)
+      const graphDef = form === 'pb' ? readFileSync(file) : readFileSync(file, 'utf8')
+      const graph = new tf.Graph()
+      const fetchNames = Object.keys(expected.outputs)
+      const fetched = graph.asDefault(() => tf.importGraphDef(graphDef, { returnElements: fetchNames }))!
+      const types = new Set(graph.getOperations().map((o) => o.type))
+      for (const op of ['Enter', 'Exit', 'NextIteration', 'LoopCond', 'Switch', 'Merge']) t.true(types.has(op), op)
+      const sess = new tf.Session({ graph })
+      const feeds = new Map(
+        Object.entries(expected.inputs).map(([name, value]) => [`import/${name}`, decode(value)] as const),
+      )
+      const outputs = sess.run(fetched as Tensor[], feeds)
+      fetchNames.forEach((name, i) => {
+        const want = decode(expected.outputs[name])
+        t.deepEqual(outputs[i].shape, want.shape, name)
+        const error = maxRelativeError(outputs[i], want)
+        t.true(error <= 1e-5, `${name}: relative error ${error}`)
+      })
+      sess.close()
+    })
+  }
+}
+
+test('TensorFlow imports our tf.cond and tf.whileLoop graph and computes the same outputs', (t) => {
+  const python = tensorflowPython()
+  if (python === null) {
+    t.log('skipped: no Python with TensorFlow (set SESSIONFLOW_TF_PYTHON to one)')
+    t.pass()
+    return
+  }
+  const g = new tf.Graph()
+  const [h, total] = g.asDefault(() => {
+    const x = tf.placeholder('float32', [null, 3], 'x')
+    const w = tf.constant(
+      [
+        [0.5, -1, 0.25],
+        [1, 0.5, -0.5],
+        [-0.25, 0.75, 1],
+      ],
+      { name: 'w' },
+    )
+    const [, hOut, totalOut] = tf.whileLoop(
+      (i, _h, _total) => tf.less(i, 4),
+      (i, hIn, totalIn) => {
+        const next = tf.add(tf.tanh(tf.matmul(hIn, w)), x)
+        const summed = tf.cond(
+          tf.equal(tf.floormod(i, 2), 0),
+          () => tf.add(totalIn, tf.reduceSum(next)),
+          () => tf.sub(totalIn, tf.reduceMean(next)),
+        )
+        return [tf.add(i, 1), next, summed]
+      },
+      [tf.constant(0, 'int32'), x, tf.constant(0)],
+    )
+    const out = tf.cond(
+      tf.greater(tf.reduceSum(hOut), 0),
+      () => tf.nn.softmax(hOut),
+      () => tf.nn.relu(hOut),
+    )
+    return [tf.identity(out, 'h'), tf.identity(totalOut, 'total')]
+  })
+  const feed = [
+    [1, 2, 3],
+    [-1, 0.5, 2],
+  ]
+  const sess = new tf.Session({ graph: g })
+  const [ourH, ourTotal] = sess.run([h, total], { 'x:0': feed })
+  sess.close()
+  const request = JSON.stringify({
+    graph_def: Buffer.from(g.asGraphDef().toBytes()).toString('base64'),
+    feeds: { 'x:0': feed },
+    fetches: ['h:0', 'total:0'],
+  })
+  const run = spawnSync(python, [join('scripts', 'fixtures', 'run_graphdef_in_tf.py')], {
+    input: request,
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
+  t.is(run.status, 0, run.stderr)
+  const [theirH, theirTotal] = (JSON.parse(run.stdout) as { outputs: [number[][], number] }).outputs
+  const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b))
+  theirH.flat().forEach((v, i) => t.true(close(Number(ourH.data[i]), v), `h element ${i}`))
+  t.true(close(Number(ourTotal.item()), theirTotal), `total ${String(ourTotal.item())} vs ${theirTotal}`)
+})

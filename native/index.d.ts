@@ -52,6 +52,16 @@ export declare class NativeGraph {
   finalize(): void
   /** Whether the graph is read-only. */
   isFinalized(): boolean
+  /**
+   * Closes a while loop: input `index` of the Merge `merge` (a stand-in) becomes `source`, a
+   * NextIteration output. See `Graph::set_back_edge`.
+   */
+  setBackEdge(merge: number, index: number, source: Endpoint): void
+  /**
+   * Narrows the static shape of an output nothing consumes yet (TF's `Tensor.set_shape`);
+   * `shape` absent for unknown rank, -1 for an unknown dimension. Returns the node as it is now.
+   */
+  setOutputShape(output: Endpoint, shape?: Array<number> | undefined | null): NodeInfo
   /** The graph as GraphDef protobuf bytes. */
   graphDefBytes(): Buffer
   /** The graph as GraphDef in protobuf's canonical JSON mapping, as a string. */

@@ -19,6 +19,7 @@ import {
   setRandomSeed,
 } from './graph.js'
 import { GRADIENTS_TABLE } from './gradients.js'
+import { CONTROL_FLOW_TABLE } from './control_flow/index.js'
 import { Operation } from './operation.js'
 import {
   ARRAY_TABLE,
@@ -54,6 +55,7 @@ const TABLE = {
   ...VARIABLE_SCOPE_TABLE,
   ...INITIALIZERS_TABLE,
   ...COLLECTIONS_TABLE,
+  ...CONTROL_FLOW_TABLE,
   getDefaultGraph: ['get_default_graph', getDefaultGraph],
   setRandomSeed: ['set_random_seed', setRandomSeed],
   nameScope: ['name_scope', nameScope],

@@ -25,6 +25,19 @@ export interface OperationSpec {
 }
 
 /**
+ * What a control-flow context (a `tf.cond` branch, a `tf.whileLoop` body) does to operations
+ * added inside it: captures tensors from outside (through `Switch` or `Enter`) and ties
+ * input-less operations to its pivot. See `ts/control_flow/context.ts`; not part of the API.
+ */
+export interface OperationRewriter {
+  rewrite(
+    inputs: readonly Tensor[],
+    controlInputs: readonly Operation[],
+  ): { inputs: Tensor[]; controlInputs: Operation[] }
+  added(op: Operation): void
+}
+
+/**
  * A TensorFlow computation graph: {@link Operation}s (nodes) and the {@link Tensor}s (edges)
  * between them. Op builders such as `tf.constant` add to the default graph
  * ({@link getDefaultGraph}); {@link Graph.asDefault} makes this graph the default for a scope.
@@ -42,6 +55,9 @@ export class Graph {
    * it with their op-level seed as TensorFlow's `get_seed` does.
    */
   seed: number | null = null
+
+  /** The control-flow context operations are being added in, if any. @internal */
+  controlFlowContext: OperationRewriter | null = null
 
   /** Creates an empty graph. */
   constructor() {
@@ -251,12 +267,14 @@ export class Graph {
 
   /** Adds a node through the engine, which validates it and infers its outputs. @internal */
   addOperation(spec: OperationSpec): Operation {
-    const inputs = spec.inputs ?? []
-    const controlInputs = [...(spec.controlInputs ?? [])]
+    let inputs = spec.inputs ?? []
+    let controlInputs = [...(spec.controlInputs ?? [])]
     // As TF does, a scope's control input that is already a data input's op is left out.
     for (const c of this.#context.controlInputs()) {
       if (!controlInputs.includes(c) && !inputs.some((t) => t.op === c)) controlInputs.push(c)
     }
+    const rewriter = this.controlFlowContext
+    if (rewriter !== null) ({ inputs, controlInputs } = rewriter.rewrite(inputs, controlInputs))
     const name = this.#context.scopedName(spec.name)
     const device = this.#context.deviceFor({ name, type: spec.op })
     for (const input of [...inputs, ...controlInputs]) {
@@ -280,7 +298,9 @@ export class Graph {
         }),
       lookup,
     )
-    return this.operationOf(info)
+    const op = this.operationOf(info)
+    rewriter?.added(op)
+    return op
   }
 
   /**
@@ -325,10 +345,18 @@ export class Graph {
         if (!isDType(o.dtype)) throw new InvalidArgumentError(`Unknown dtype '${o.dtype}' from the engine`)
         return { dtype: o.dtype as DType, shape: shapeFromNative(o.shape) }
       })
-      const inputs = info.inputs.map((e) => this.operationById(e.node).outputs[e.index])
+      // A loop's back edge (a NextIteration into its Merge) comes from a later node that depends
+      // on this one: it is resolved once this operation exists.
+      const later = (e: { node: number }) => e.node > info.id
+      const inputs = info.inputs.map((e) => (later(e) ? null : this.operationById(e.node).outputs[e.index]))
       const controlInputs = info.controlInputs.map((id) => this.operationById(id))
-      op = new Operation(this, info.id, info.name, info.op, info.device, outputs, inputs, controlInputs)
+      const known = inputs.map((t) => t ?? inputs.find((k) => k !== null) ?? null) as Tensor[]
+      op = new Operation(this, info.id, info.name, info.op, info.device, outputs, known, controlInputs)
       this.#operations.set(info.id, op)
+      if (info.inputs.some(later)) {
+        const all = info.inputs.map((e, i) => inputs[i] ?? this.operationById(e.node).outputs[e.index])
+        ;(op as unknown as { inputs: readonly Tensor[] }).inputs = Object.freeze(all)
+      }
     }
     return op
   }

@@ -65,6 +65,14 @@ export {
 export type { DeviceScope, OperationDescription } from './graph_context.js'
 export { type GradientsOptions, gradients } from './gradients.js'
 export {
+  type CondOptions,
+  type Nested,
+  type TensorsOf,
+  type WhileLoopOptions,
+  cond,
+  whileLoop,
+} from './control_flow/index.js'
+export {
   type AttrValueJson,
   type GraphDefJson,
   type NodeDefJson,

@@ -413,6 +413,33 @@ export async function everyPublicApi(): Promise<void> {
   const cls: errors.OpErrorClass = errors.exceptionTypeFromErrorCode(errors.CANCELLED)
   exactly<typeof OpError>()(tf.OpError)
 
+  // Control flow: tf.cond and tf.whileLoop give back the structure they are given, as tensors.
+  const flag: Tensor = tf.placeholder('bool', [])
+  const chosen = tf.cond(
+    flag,
+    () => ({ a: five, b: [five, 2] as const }),
+    () => ({ a: thirty, b: [1, thirty] }),
+    { name: 'choose' },
+  )
+  exactly<{ a: Tensor; b: [Tensor, Tensor] }>()(chosen)
+  const [count, total] = tf.whileLoop(
+    (i, _s) => tf.less(i, 3),
+    (i, s) => [tf.add(i, 1), tf.add(s, i)],
+    [0, tf.constant(0)],
+    { parallelIterations: 1, maximumIterations: 10, shapeInvariants: [[], []], name: 'loop' },
+  )
+  exactly<Tensor>()(count)
+  exactly<Tensor>()(total)
+  exactly<Tensor>()(
+    tf.whileLoop(
+      (x) => tf.less(x, 3),
+      (x) => tf.add(x, 1),
+      tf.constant(0),
+    ),
+  )
+  exactly<typeof tf.whileLoop>()(v1.while_loop)
+  exactly<typeof tf.cond>()(v1.cond)
+
   void [devices, level, result, dtypes, allDtypes, like, ts, nnOut, topValues, topIndices, cls, v1Errors]
 }
 

@@ -1,7 +1,7 @@
 use crate::attr_value::AttrValueJs;
 use crate::status::guard;
 use napi_derive::napi;
-use sessionflow::core::{AttrMap, Status};
+use sessionflow::core::{AttrMap, PartialShape, Status};
 use sessionflow::graph::{
     Endpoint, GradientRequest, Graph, Node, NodeId, NodeSpec as EngineNodeSpec, add_gradients,
 };
@@ -214,5 +214,31 @@ impl NativeGraph {
     #[napi]
     pub fn is_finalized(&self) -> napi::Result<bool> {
         guard(|| Ok(self.read().is_finalized()))
+    }
+
+    /// Closes a while loop: input `index` of the Merge `merge` (a stand-in) becomes `source`, a
+    /// NextIteration output. See `Graph::set_back_edge`.
+    #[napi]
+    pub fn set_back_edge(&self, merge: u32, index: u32, source: EndpointJs) -> napi::Result<()> {
+        guard(|| self.write().set_back_edge(NodeId(merge), index as usize, Endpoint::from(&source)))
+    }
+
+    /// Narrows the static shape of an output nothing consumes yet (TF's `Tensor.set_shape`);
+    /// `shape` absent for unknown rank, -1 for an unknown dimension. Returns the node as it is now.
+    #[napi]
+    pub fn set_output_shape(
+        &self,
+        output: EndpointJs,
+        shape: Option<Vec<i64>>,
+    ) -> napi::Result<NodeInfo> {
+        guard(|| {
+            let shape = match shape {
+                Some(dims) => PartialShape::from_i64(&dims)?,
+                None => PartialShape::unknown(),
+            };
+            let mut graph = self.write();
+            graph.set_output_shape(Endpoint::from(&output), &shape)?;
+            Ok(NodeInfo::from(graph.node(NodeId(output.node))?))
+        })
     }
 }

@@ -1,8 +1,9 @@
+use crate::kernel_runner::KernelRunner;
+use crate::loop_executor;
 use crate::plan::{Flow, Plan};
 use crate::run_options::NodeExecStats;
 use rayon::ThreadPool;
-use sessionflow_alloc::TrackingAllocator;
-use sessionflow_core::{Allocator, Device, KernelContext, ResourceManager, Result, Status, Tensor};
+use sessionflow_core::{Device, ResourceManager, Result, Status, Tensor};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -97,18 +98,14 @@ impl Values {
 struct Run<'a> {
     plan: &'a Plan,
     devices: &'a [Arc<dyn Device>],
-    intra_op_pool: Option<&'a ThreadPool>,
-    resources: &'a dyn ResourceManager,
+    kernels: KernelRunner<'a>,
     values: &'a Values,
     pending: Vec<AtomicU32>,
     /// Per step: it did not run because an input or a control predecessor was dead.
     dead: Vec<AtomicBool>,
     error: Mutex<Option<Status>>,
     failed: AtomicBool,
-    started: Instant,
     deadline: Option<(Instant, Duration)>,
-    /// Per-node statistics, when tracing.
-    stats: Option<Mutex<Vec<NodeExecStats>>>,
 }
 
 /// Runs `plan` with the given feed values and returns the fetched values (and, when tracing,
@@ -119,6 +116,9 @@ pub(crate) fn execute(
     devices: &[Arc<dyn Device>],
     options: &ExecOptions<'_>,
 ) -> Result<(Vec<Tensor>, Vec<NodeExecStats>)> {
+    if let Some(frames) = &plan.frames {
+        return loop_executor::execute(plan, frames, feeds, devices, options);
+    }
     let values = Values::new(plan);
     for (&slot, tensor) in plan.feed_slots.iter().zip(feeds) {
         values.store(slot, tensor);
@@ -139,6 +139,11 @@ pub(crate) fn execute_steps(
     devices: &[Arc<dyn Device>],
     options: &ExecOptions<'_>,
 ) -> Result<Vec<NodeExecStats>> {
+    if plan.frames.is_some() {
+        return Err(Status::unimplemented(
+            "partial runs of graphs with while loops are not supported; run the whole signature",
+        ));
+    }
     let run = Run::new(plan, devices, options, values);
     for &step in steps {
         if let Err(e) = run.run_step(step) {
@@ -156,20 +161,18 @@ impl<'a> Run<'a> {
         options: &ExecOptions<'a>,
         values: &'a Values,
     ) -> Self {
-        let started = Instant::now();
+        let kernels = KernelRunner::new(devices, options, plan.steps.len());
+        let started = kernels.started;
         Run {
             plan,
             devices,
-            intra_op_pool: options.intra_op_pool,
-            resources: options.resources,
+            kernels,
             values,
             pending: plan.steps.iter().map(|s| AtomicU32::new(s.predecessors)).collect(),
             dead: plan.steps.iter().map(|_| AtomicBool::new(false)).collect(),
             error: Mutex::new(None),
             failed: AtomicBool::new(false),
-            started,
             deadline: options.timeout.map(|t| (started + t, t)),
-            stats: options.trace.then(|| Mutex::new(Vec::with_capacity(plan.steps.len()))),
         }
     }
 
@@ -178,8 +181,7 @@ impl<'a> Run<'a> {
         if let Some(error) = self.error.into_inner().unwrap_or_else(PoisonError::into_inner) {
             return Err(error);
         }
-        let stats = self.stats.map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner));
-        Ok(stats.unwrap_or_default())
+        Ok(self.kernels.into_stats())
     }
 
     /// Runs ready steps on the calling thread until two expensive ones are ready at once; then,
@@ -250,10 +252,7 @@ impl<'a> Run<'a> {
         if let Some((deadline, timeout)) = self.deadline
             && Instant::now() > deadline
         {
-            return Err(with_node(Status::deadline_exceeded(format!(
-                "Timed out: the run took longer than its {} ms timeout",
-                timeout.as_millis()
-            ))));
+            return Err(with_node(deadline_exceeded(timeout)));
         }
         let read: Vec<Option<Tensor>> =
             step.inputs.iter().map(|&slot| self.values.read_input(slot)).collect::<Result<_>>()?;
@@ -267,69 +266,22 @@ impl<'a> Run<'a> {
             Flow::Kernel => {}
             Flow::Switch => return self.switch(index, read, control_dead).map_err(with_node),
             Flow::Merge => return self.merge(index, read).map_err(with_node),
+            // Plans with loop ops run in the loop executor.
+            Flow::LoopCond | Flow::Enter | Flow::Exit | Flow::NextIteration => {
+                return Err(with_node(Status::internal(
+                    "a loop op reached the executor for graphs without frames",
+                )));
+            }
         }
         // Every input is live (checked above).
         let inputs: Vec<Tensor> = read.into_iter().flatten().collect();
-        let start = self.stats.as_ref().map(|_| Instant::now());
-        let device_allocator = self.devices[step.device].allocator();
-        // Traced steps allocate through a tracker to report what each kernel allocated; the
-        // extra Arc costs nothing when not tracing.
-        let tracker = start.map(|_| Arc::new(TrackingAllocator::new(Arc::clone(device_allocator))));
-        let traced_allocator = tracker.clone().map(|t| t as Arc<dyn Allocator>);
-        let allocator = traced_allocator.as_ref().unwrap_or(device_allocator);
-        let mut ctx = KernelContext::new(inputs, step.outputs.len(), allocator)
-            .with_resources(self.resources);
-        let computed = match self.intra_op_pool {
-            Some(pool) => pool.install(|| step.kernel.compute(&mut ctx)),
-            None => step.kernel.compute(&mut ctx),
-        };
-        computed.map_err(with_node)?;
-        let outputs = ctx.into_outputs().map_err(with_node)?;
-        if let (Some(stats), Some(start), Some(tracker)) = (&self.stats, start, &tracker) {
-            self.record(stats, step, start, &outputs, tracker);
-        }
-        for ((tensor, slot), &dtype) in
-            outputs.into_iter().zip(&step.outputs).zip(&step.output_types)
-        {
-            if tensor.dtype() != dtype {
-                return Err(with_node(Status::internal(format!(
-                    "kernel produced {} where the graph promises {dtype}",
-                    tensor.dtype()
-                ))));
-            }
+        let outputs = self.kernels.compute(step, inputs)?;
+        for (tensor, slot) in outputs.into_iter().zip(&step.outputs) {
             if let Some(slot) = *slot {
                 self.values.store(slot, tensor);
             }
         }
         Ok(())
-    }
-
-    fn record(
-        &self,
-        stats: &Mutex<Vec<NodeExecStats>>,
-        step: &crate::plan::Step,
-        start: Instant,
-        outputs: &[Tensor],
-        tracker: &TrackingAllocator,
-    ) {
-        let duration_micros = start.elapsed().as_micros() as u64;
-        let output_bytes = outputs.iter().map(|t| t.as_bytes().map_or(0, <[u8]>::len) as u64).sum();
-        let memory = tracker.tracked();
-        let entry = NodeExecStats {
-            node: step.node_name.clone(),
-            op: step.op.to_owned(),
-            device: self.devices[step.device].attributes().name.clone(),
-            start_micros: start.duration_since(self.started).as_micros() as u64,
-            duration_micros,
-            output_bytes,
-            allocator: tracker.name().to_owned(),
-            allocated_bytes: memory.total_bytes,
-            peak_bytes: memory.peak_bytes,
-            live_bytes: memory.live_bytes,
-            allocator_bytes_in_use: tracker.inner().stats().bytes_in_use,
-            thread: thread_number(),
-        };
-        stats.lock().unwrap_or_else(PoisonError::into_inner).push(entry);
     }
 
     /// A step that does not run: every output is dead, and so is the step for control edges.
@@ -395,8 +347,10 @@ impl<'a> Run<'a> {
     }
 }
 
-/// A small, stable number for the current thread: the rayon worker index plus one, or 0 for a
-/// thread outside the pool (the caller's).
-fn thread_number() -> u32 {
-    rayon::current_thread_index().map_or(0, |i| i as u32 + 1)
+/// DeadlineExceeded for a run that outlived its timeout.
+pub(crate) fn deadline_exceeded(timeout: Duration) -> Status {
+    Status::deadline_exceeded(format!(
+        "Timed out: the run took longer than its {} ms timeout",
+        timeout.as_millis()
+    ))
 }

@@ -3,6 +3,10 @@
 //! built, buffers' last uses counted — and the [`Executor`](executor) then runs the cached plan.
 
 mod executor;
+mod frame_state;
+mod frames;
+mod kernel_runner;
+mod loop_executor;
 mod partial_run;
 mod placer;
 mod plan;

@@ -1,3 +1,4 @@
+use crate::frames::FramePlan;
 use crate::placer::Placer;
 use sessionflow_core::{
     DType, Device, KernelRegistry, NodeView, OpKernel, PartialShape, Result, Status, Tensor,
@@ -15,6 +16,34 @@ pub(crate) enum Flow {
     Switch,
     /// `Merge(inputs…)`: the first live input, and its index.
     Merge,
+    /// `Enter(data)`: `data` into iteration 0 of a child frame (or, when constant, into every
+    /// iteration of it).
+    Enter,
+    /// `Exit(data)`: `data` out of its frame, into the iteration of the parent that started it.
+    Exit,
+    /// `NextIteration(data)`: `data` into the next iteration of its frame.
+    NextIteration,
+    /// `LoopCond(pred)`: forwards the loop's predicate.
+    LoopCond,
+}
+
+impl Flow {
+    fn of(op: &str) -> Flow {
+        match op {
+            "Switch" => Flow::Switch,
+            "Merge" => Flow::Merge,
+            "Enter" => Flow::Enter,
+            "Exit" => Flow::Exit,
+            "NextIteration" => Flow::NextIteration,
+            "LoopCond" => Flow::LoopCond,
+            _ => Flow::Kernel,
+        }
+    }
+
+    /// Whether a plan with this step runs in the loop executor (with frames).
+    fn needs_frames(self) -> bool {
+        matches!(self, Flow::Enter | Flow::Exit | Flow::NextIteration | Flow::LoopCond)
+    }
 }
 
 /// One node to execute: its kernel, where its inputs and outputs live, and who waits for it.
@@ -63,6 +92,9 @@ pub(crate) struct Plan {
     pub reads: Vec<u32>,
     /// Steps with no predecessors, where a run starts.
     pub roots: Vec<usize>,
+    /// The frames of the plan's while loops; `None` when it has none, and the executor runs
+    /// the plan without frame bookkeeping.
+    pub frames: Option<Box<FramePlan>>,
 }
 
 /// Where kernels come from: the session caches the kernels of stateful nodes (random ops,
@@ -115,7 +147,9 @@ impl Plan {
         let needed = prune(graph, fetches, targets, &fed)?;
         let step_of: HashMap<NodeId, usize> =
             needed.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-        // Ids are a topological order: a node's inputs always exist before it is added.
+        // Ids are a topological order: a node's inputs always exist before it is added, except
+        // a while loop's back edges (NextIteration into Merge), which only the frame executor
+        // runs.
         let mut steps = Vec::with_capacity(needed.len());
         let mut edges: Vec<(usize, usize)> = Vec::new();
         for (index, &id) in needed.iter().enumerate() {
@@ -143,11 +177,7 @@ impl Plan {
             control_predecessors.dedup();
             steps.push(Step {
                 node: id,
-                flow: match node.op() {
-                    "Switch" => Flow::Switch,
-                    "Merge" => Flow::Merge,
-                    _ => Flow::Kernel,
-                },
+                flow: Flow::of(node.op()),
                 control_predecessors,
                 node_name: node.name.clone(),
                 op: node.op(),
@@ -169,7 +199,13 @@ impl Plan {
             reads[*s] += 1;
         }
         let roots = (0..steps.len()).filter(|&i| steps[i].predecessors == 0).collect();
-        Ok(Plan { feeds: feed_specs, steps, feed_slots, fetch_slots, reads, roots })
+        let frames = match steps.iter().any(|s| s.flow.needs_frames()) {
+            true => {
+                Some(Box::new(FramePlan::build(graph, &steps, &reads, &feed_slots, &fetch_slots)?))
+            }
+            false => None,
+        };
+        Ok(Plan { feeds: feed_specs, steps, feed_slots, fetch_slots, reads, roots, frames })
     }
 }
 

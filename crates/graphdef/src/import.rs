@@ -68,6 +68,8 @@ pub fn import(
     allocator: &Arc<dyn Allocator>,
 ) -> Result<Imported> {
     check_versions(graph_def)?;
+    let lowered = crate::functional::lower(graph_def)?;
+    let graph_def = lowered.as_ref().map_or(graph_def, |l| &l.graph_def);
     check_ops(graph_def)?;
     let by_name: HashMap<&str, &NodeDef> =
         graph_def.node.iter().map(|n| (n.name.as_str(), n)).collect();
@@ -90,14 +92,26 @@ pub fn import(
     };
     let mut ids: HashMap<&str, NodeId> = HashMap::new();
     let mut imported = Imported::default();
+    let mut back_edges: Vec<(NodeId, usize, Ref<'_>)> = Vec::new();
     for &i in &order {
         let def = &graph_def.node[i];
-        let spec = node_spec(def, &prefix, options, &ids, allocator)?;
+        let (spec, loops_back) = node_spec(def, &prefix, options, &ids, &by_name, allocator)?;
         let id = staged.add_node(spec).map_err(|s| s.with_node(format!("{prefix}{}", def.name)))?;
         ids.insert(def.name.as_str(), id);
         imported.nodes.push(id);
+        back_edges.extend(loops_back.into_iter().map(|(k, r)| (id, k, r)));
+    }
+    // A while loop's Merge was added with a stand-in for its NextIteration input; now that the
+    // NextIteration exists, the loop is closed.
+    for (merge, k, r) in back_edges {
+        let source = ids
+            .get(r.node)
+            .copied()
+            .ok_or_else(|| Status::internal("back edge source not added"))?;
+        staged.set_back_edge(merge, k, Endpoint::new(source, r.index))?;
     }
     for name in &options.return_elements {
+        let name = lowered.as_ref().map_or(name.as_str(), |l| l.rename(name));
         imported.returned.push(returned(&staged, name, &ids)?);
     }
     *graph = staged;
@@ -176,8 +190,15 @@ fn check_input_map(options: &ImportOptions, by_name: &HashMap<&str, &NodeDef>) -
     )))
 }
 
+/// Whether input `r` of `def` is a while loop's back edge: a `NextIteration` value into a
+/// `Merge` (the one kind of cycle a GraphDef may have, as in TensorFlow).
+fn is_back_edge(def: &NodeDef, r: &Ref<'_>, by_name: &HashMap<&str, &NodeDef>) -> bool {
+    def.op == "Merge" && !r.control && by_name.get(r.node).is_some_and(|p| p.op == "NextIteration")
+}
+
 /// Node indices in an order where every input comes first (Kahn's algorithm, keeping the
-/// GraphDef's order among ready nodes); InvalidArgument on a missing input or a cycle.
+/// GraphDef's order among ready nodes), loops' back edges aside; InvalidArgument on a missing
+/// input or another cycle.
 fn topological_order(
     graph_def: &GraphDef,
     by_name: &HashMap<&str, &NodeDef>,
@@ -197,7 +218,9 @@ fn topological_order(
                 ))
                 .with_node(&def.name));
             };
-            debug_assert!(by_name.contains_key(r.node));
+            if is_back_edge(def, &r, by_name) {
+                continue;
+            }
             pending[i] += 1;
             consumers[producer].push(i);
         }
@@ -228,21 +251,25 @@ fn topological_order(
     Ok(order)
 }
 
-fn node_spec(
-    def: &NodeDef,
+/// The node to add for `def`, and its back-edge inputs (position, source) still to connect:
+/// each stands in as a repeat of the node's first other input until then.
+fn node_spec<'d>(
+    def: &'d NodeDef,
     prefix: &str,
     options: &ImportOptions,
     ids: &HashMap<&str, NodeId>,
+    by_name: &HashMap<&str, &NodeDef>,
     allocator: &Arc<dyn Allocator>,
-) -> Result<NodeSpec> {
+) -> Result<(NodeSpec, Vec<(usize, Ref<'d>)>)> {
     let op_def = OpRegistry::global().get(&def.op)?;
-    let mut inputs = Vec::new();
+    let mut inputs: Vec<Option<Endpoint>> = Vec::new();
+    let mut back_edges = Vec::new();
     let mut control_inputs = Vec::new();
     for input in &def.input {
         let r = parse_ref(input)?;
         let key = if r.control { input.clone() } else { format!("{}:{}", r.node, r.index) };
         let mapped = options.input_map.get(&key).copied();
-        // Topological order guarantees the producer was added already.
+        // Topological order guarantees the producer was added already (back edges aside).
         let own =
             || ids.get(r.node).copied().ok_or_else(|| Status::internal("input not yet added"));
         if r.control {
@@ -250,13 +277,27 @@ fn node_spec(
                 Some(e) => e.node,
                 None => own()?,
             });
+        } else if mapped.is_none() && is_back_edge(def, &r, by_name) {
+            back_edges.push((inputs.len(), r));
+            inputs.push(None);
         } else {
-            inputs.push(match mapped {
+            inputs.push(Some(match mapped {
                 Some(e) => e,
                 None => Endpoint::new(own()?, r.index),
-            });
+            }));
         }
     }
+    let stand_in = inputs.iter().flatten().next().copied();
+    let inputs =
+        inputs.into_iter().map(|e| e.or(stand_in)).collect::<Option<Vec<Endpoint>>>().ok_or_else(
+            || {
+                Status::invalid_argument(format!(
+                    "Merge '{}' takes only NextIteration values: nothing enters its loop",
+                    def.name
+                ))
+                .with_node(format!("{prefix}{}", def.name))
+            },
+        )?;
     let mut attrs = AttrMap::new();
     for (name, value) in &def.attr {
         // Attrs starting with '_' are TensorFlow-internal annotations (`_output_shapes`,
@@ -276,14 +317,15 @@ fn node_spec(
             .map_err(|s| s.with_node(format!("{prefix}{}", def.name)))?;
         attrs.insert(name.clone(), value);
     }
-    Ok(NodeSpec {
+    let spec = NodeSpec {
         op: def.op.clone(),
         name: format!("{prefix}{}", def.name),
         inputs,
         control_inputs,
         attrs,
         device: def.device.clone(),
-    })
+    };
+    Ok((spec, back_edges))
 }
 
 fn returned(graph: &Graph, name: &str, ids: &HashMap<&str, NodeId>) -> Result<Returned> {

@@ -12,6 +12,7 @@ mod attr;
 mod dtype;
 mod export;
 mod forms;
+mod functional;
 mod import;
 mod tensor;
 

@@ -76,15 +76,19 @@ fn conv_gradients_match_finite_differences() {
 }
 
 /// Ops with a gradient function that no finite difference can check, and why.
-const CHECKED_ELSEWHERE: [(&str, &str); 1] =
-    [("PreventGradient", "its gradient is an error, checked in walk.rs")];
+const CHECKED_ELSEWHERE: [(&str, &str); 3] = [
+    ("PreventGradient", "its gradient is an error, checked in walk.rs"),
+    ("Switch", "needs a cond around it; checked in crates/sessionflow/tests/cond_gradients.rs"),
+    ("Merge", "needs a cond around it; checked in crates/sessionflow/tests/cond_gradients.rs"),
+];
 
 /// Ops whose gradient TensorFlow defines but sessionflow does not yet: differentiating
 /// through them fails with NotFound.
-const NO_GRADIENT_YET: [(&str, &str); 3] = [
+const NO_GRADIENT_YET: [(&str, &str); 4] = [
     ("FusedBatchNormGradV3", "second derivative of batch normalisation"),
-    ("Switch", "gradients through tf.cond need the cond context (TF's control_flow_grad)"),
-    ("Merge", "gradients through tf.cond need the cond context (TF's control_flow_grad)"),
+    ("Enter", "gradients through tf.while_loop need a gradient loop (TF's control_flow_grad)"),
+    ("Exit", "gradients through tf.while_loop need a gradient loop (TF's control_flow_grad)"),
+    ("NextIteration", "gradients through tf.while_loop need a gradient loop"),
 ];
 
 #[test]

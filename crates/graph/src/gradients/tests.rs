@@ -163,10 +163,12 @@ fn grad_ys_must_match_ys() {
     assert_eq!(node(&g, dx).inputs, [good]);
 }
 
-/// The first op (by name) with no gradient registered: TF's LookupError case.
+/// The first op (by name) with no gradient registered: TF's LookupError case. The loop ops
+/// (whose gradients wait for a gradient-loop builder) are left out, as the graph below is
+/// built for an ordinary op.
 fn op_without_gradient() -> Option<&'static str> {
     let registry = crate::OpRegistry::global();
-    registry.op_names().into_iter().find(|name| {
+    registry.op_names().into_iter().filter(|n| !["Enter", "Exit"].contains(n)).find(|name| {
         matches!(registry.get(name).map(|d| d.gradient), Ok(crate::Gradient::Undefined))
     })
 }

@@ -4,6 +4,7 @@
 mod array;
 mod array_grad;
 mod control_flow;
+mod control_flow_grad;
 mod gradient_ops;
 mod indexing;
 mod indexing_grad;
@@ -57,6 +58,7 @@ pub(crate) fn register_all(registry: &mut OpRegistry) {
     gradient_ops::register(registry);
 
     array_grad::register(registry);
+    control_flow_grad::register(registry);
     indexing_grad::register(registry);
     linalg_grad::register(registry);
     math_grad::register(registry);

@@ -1,5 +1,7 @@
-//! `Switch` and `Merge` on the CPU. The executor routes their values and deadness itself (see
-//! crates/exec's executor); these registrations say the CPU can host them, for placement.
+//! The dataflow control-flow ops on the CPU (`Switch`, `Merge`, `Enter`, `Exit`,
+//! `NextIteration`, `LoopCond`). The executor routes their values, deadness and frames itself
+//! (see crates/exec's executor and frames); these registrations say the CPU can host them, for
+//! placement.
 
 use sessionflow_core::{
     DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
@@ -10,7 +12,7 @@ struct RoutedByExecutor;
 
 impl OpKernel for RoutedByExecutor {
     fn compute(&self, _ctx: &mut KernelContext<'_>) -> Result<()> {
-        Err(Status::internal("Switch and Merge are run by the executor, not as kernels"))
+        Err(Status::internal("control-flow ops are run by the executor, not as kernels"))
     }
 
     fn is_expensive(&self) -> bool {
@@ -23,7 +25,7 @@ fn factory(_node: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
 }
 
 pub(crate) fn register(r: &mut KernelRegistry) {
-    for op in ["Switch", "Merge"] {
+    for op in ["Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond"] {
         r.register(op, DeviceType::CPU, None, factory);
     }
 }
