@@ -6,6 +6,7 @@ mod conv2d;
 mod conv_grad;
 mod depthwise;
 mod depthwise_grad;
+mod epilogue;
 mod gemm;
 mod im2col;
 mod layout;
@@ -15,6 +16,14 @@ mod pool;
 mod pool_grad;
 mod pool_ops;
 mod widen;
+
+pub(crate) use conv2d::{ConvAttrs, conv_geometry};
+pub(crate) use depthwise::{depthwise_geometry, depthwise_nhwc};
+pub(crate) use epilogue::Epilogue;
+pub(crate) use im2col::conv_nhwc;
+pub(crate) use gemm::{GemmElement, Mat};
+pub(crate) use params::{Format, float, string};
+pub(crate) use widen::Widen;
 
 use sessionflow_core::KernelRegistry;
 
