@@ -6,6 +6,7 @@ mod attr_value;
 mod callable;
 mod graph;
 mod graph_def;
+mod graph_options;
 mod memory;
 mod run_result;
 mod session;

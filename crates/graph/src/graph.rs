@@ -445,6 +445,7 @@ fn output_types(op: &OpDef, attrs: &AttrMap) -> Result<Vec<DType>> {
     Ok(out)
 }
 
+mod replace;
 mod revert;
 
 #[cfg(test)]

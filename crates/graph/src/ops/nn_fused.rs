@@ -98,7 +98,6 @@ pub(super) fn register(r: &mut OpRegistry) {
             .attr("num_args: int")
             .attr("strides: list(int)")
             .attr("padding: string")
-            .attr("explicit_paddings: list(int) = []")
             .attr("data_format: string = 'NHWC'")
             .attr("dilations: list(int) = [1, 1, 1, 1]")
             .attr("fused_ops: list(string) = []")
