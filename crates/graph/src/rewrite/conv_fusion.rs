@@ -162,7 +162,9 @@ fn folded_filter(
     let allocator = allocator?;
     let e = conv.inputs[1];
     let filter = const_value(graph, e)?;
-    if run.is_pinned(e.node) || consumers.only_consumer(e.node).map(|(c, _)| c) != Some(conv.id) {
+    // Control edges from the constant (a frozen graph's NoOp waits on every variable read)
+    // only order; no one else may read its value.
+    if run.is_pinned(e.node) || consumers.data[e.node.index()] != [(conv.id, 1)] {
         return None;
     }
     let n = scale.len();

@@ -49,6 +49,10 @@ fn keras_batch_norm_folds_its_scale_into_the_filter_and_fuses() {
     let shift = b.constant("shift", &[5], &[0.1, -0.2, 0.3, 0.0, -1.0]);
     let y = b.op("AddV2", "bn/add", &[y, shift]);
     let y = b.op("Relu", "relu", &[y]);
+    // As convert_variables_to_constants_v2 writes it: the output waits on a NoOp that waits
+    // on every variable read, a control edge that only orders.
+    let reads_done = b.node("NoOp", "NoOp", &[], &[w_read.node], &[]);
+    let y = b.node("Identity", "out", &[y], &[reads_done.node], &[]);
     let original_filter = ramp(180, 5, 9, 0.125);
     let (on, _) = both(&b.graph, &[(x, value)], &[y], 1e-5);
     assert_eq!(on.op_of("relu"), Some("_FusedConv2D"));
