@@ -98,6 +98,10 @@ pub(super) fn register(r: &mut OpRegistry) {
             .attr("num_args: int")
             .attr("strides: list(int)")
             .attr("padding: string")
+            // Not in TensorFlow's definition of this op (its padding is SAME or VALID), but in
+            // DepthwiseConv2dNative's: the plan-time rewrites fold a zero Pad into it. Graphs
+            // TensorFlow wrote never set it, so they import unchanged.
+            .attr("explicit_paddings: list(int) = []")
             .attr("data_format: string = 'NHWC'")
             .attr("dilations: list(int) = [1, 1, 1, 1]")
             .attr("fused_ops: list(string) = []")

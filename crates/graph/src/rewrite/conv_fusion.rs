@@ -4,7 +4,8 @@
 //! vector or an inference `FusedBatchNorm`, then optionally `Relu`, `Relu6`, `Elu` or
 //! `LeakyRelu`, become one `_FusedConv2D` or `_FusedDepthwiseConv2dNative` whose kernel applies
 //! the bias and activation while each output block is in cache. Keras' batch normalisation in
-//! a frozen graph (`x·a + b` with constant `a`, `b`) fuses this way.
+//! a frozen graph (`x·a + b` with constant `a`, `b`) fuses this way, and a zero `Pad` before
+//! the convolution becomes its explicit padding.
 
 use super::context::{Consumers, RunView, spec_of};
 use super::fusion_patterns::{
@@ -12,7 +13,8 @@ use super::fusion_patterns::{
     string_attr, union_of_controls,
 };
 use crate::{Endpoint, Graph, Node, NodeId, NodeSpec};
-use sessionflow_core::{Allocator, AttrValue, DType, Tensor};
+use super::pad_folding::folded_pad;
+use sessionflow_core::{Allocator, AttrMap, AttrValue, DType, Tensor};
 use std::sync::Arc;
 
 const ACTIVATIONS: [&str; 4] = ["Relu", "Relu6", "Elu", "LeakyRelu"];
@@ -58,15 +60,20 @@ fn pattern(
     } else {
         matches!(dtype, DType::Float16 | DType::Float32 | DType::Float64)
     };
-    let padding = string_attr(conv, "padding")?;
-    if !fusable_type
-        || string_attr(conv, "data_format") != Some("NHWC")
-        || (depthwise && padding == "EXPLICIT")
-    {
+    if !fusable_type || string_attr(conv, "data_format") != Some("NHWC") {
         return None;
     }
     let channels = conv.output_shapes[0].dims().and_then(|d| d.get(3).copied().flatten())?;
-    let mut chain: Vec<&Node> = vec![conv];
+    let pad = folded_pad(graph, consumers, run, conv);
+    // The convolution as it will be written: its input and padding attrs, maybe the pad's.
+    let mut base_spec = spec_of(conv);
+    if let Some(p) = &pad {
+        base_spec.inputs[0] = p.input;
+        base_spec.attrs.insert("padding".into(), AttrValue::String("EXPLICIT".into()));
+        base_spec.attrs.insert("explicit_paddings".into(), AttrValue::ListInt(p.explicit_paddings.clone()));
+    }
+    let mut chain: Vec<&Node> = pad.iter().map(|p| p.node).collect();
+    chain.push(conv);
     let mut x = Endpoint::new(base, 0);
     let mut next = sole_reader(graph, consumers, run, base);
 
@@ -87,13 +94,18 @@ fn pattern(
         Some((n, a))
     });
     let Some((shift_node, shift)) = shift else {
-        // Only a scale: the Mul becomes the convolution by the scaled filter.
-        let (filter_id, filter_spec) = scaled_filter?;
+        // No bias to fuse: the last node becomes the plain convolution, reading through the
+        // pad and by the scaled filter where those folded.
+        if scaled_filter.is_none() && pad.is_none() {
+            return None;
+        }
         let last = *chain.last()?;
-        let mut spec = spec_of(conv);
+        let mut spec = base_spec;
         spec.control_inputs = union_of_controls(&chain);
         spec.device = last.device.clone();
-        return Some(vec![(filter_id, filter_spec), (last.id, spec)]);
+        let mut batch: Vec<(NodeId, NodeSpec)> = scaled_filter.into_iter().collect();
+        batch.push((last.id, spec));
+        return Some(batch);
     };
     chain.push(shift_node);
     let mut act = None;
@@ -109,8 +121,8 @@ fn pattern(
     if run.is_pinned(last.id) && last.num_outputs() != 1 {
         return None;
     }
-    let mut spec = fused_spec(conv, &shift, act, depthwise);
-    spec.inputs = vec![conv.inputs[0], conv.inputs[1]];
+    let mut spec = fused_spec(&base_spec.attrs, &shift, act, depthwise);
+    spec.inputs = vec![base_spec.inputs[0], conv.inputs[1]];
     spec.inputs.extend(shift.args());
     spec.control_inputs = union_of_controls(&chain);
     spec.name = last.name.clone();
@@ -121,16 +133,19 @@ fn pattern(
 }
 
 /// The fused node's op and attrs (inputs set by the caller).
-fn fused_spec(conv: &Node, shift: &Affine, act: Option<(String, Option<f32>)>, depthwise: bool) -> NodeSpec {
+fn fused_spec(
+    conv_attrs: &AttrMap,
+    shift: &Affine,
+    act: Option<(String, Option<f32>)>,
+    depthwise: bool,
+) -> NodeSpec {
     let copied: &[&str] = if depthwise {
-        &["T", "strides", "padding", "data_format", "dilations"]
+        &["T", "strides", "padding", "explicit_paddings", "data_format", "dilations"]
     } else {
         &["T", "strides", "padding", "explicit_paddings", "data_format", "dilations", "use_cudnn_on_gpu"]
     };
-    let mut attrs: sessionflow_core::AttrMap = copied
-        .iter()
-        .filter_map(|&k| Some((k.to_owned(), conv.attrs.get(k)?.clone())))
-        .collect();
+    let mut attrs: AttrMap =
+        copied.iter().filter_map(|&k| Some((k.to_owned(), conv_attrs.get(k)?.clone()))).collect();
     let mut ops = vec![shift.fused_op().to_owned()];
     if let Some((name, alpha)) = &act {
         ops.push(name.clone());

@@ -18,6 +18,7 @@ mod cse;
 mod fusion_patterns;
 mod identity_removal;
 mod matmul_fusion;
+mod pad_folding;
 
 use crate::{Endpoint, Graph, Node, NodeId};
 use context::RunView;

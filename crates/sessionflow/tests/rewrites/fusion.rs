@@ -149,3 +149,33 @@ fn matmul_bias_tanh_becomes_one_fused_product() {
     let (on, _) = both(&b.graph, &feeds, &[y], 1e-6);
     assert_eq!(on.op_of("tanh"), Some("_FusedMatMul"));
 }
+
+#[test]
+fn a_zero_pad_becomes_the_convolutions_explicit_padding() {
+    let mut b = Builder::default();
+    let (x, value) = image(&mut b);
+    // Keras' ZeroPadding2D before a stride-2 VALID convolution.
+    let amounts = b.ints("amounts", &[0, 0, 0, 1, 1, 1, 0, 0]);
+    // (Reshaped to [4, 2]: folded into a constant before the fusion looks at it.)
+    let shape = b.ints("shape_4x2", &[4, 2]);
+    let amounts = b.node("Reshape", "amounts_2d", &[amounts, shape], &[], &[]);
+    let padded = b.op("Pad", "pad", &[x, amounts]);
+    let w = b.constant("dw", &[3, 3, 4, 1], &ramp(36, 5, 9, 0.25));
+    let y = conv(&mut b, "DepthwiseConv2dNative", "depthwise", padded, w, 2, "VALID");
+    let scale = b.constant("scale", &[4], &[1.5, 0.5, -1.0, 2.0]);
+    let y = b.op("Mul", "mul", &[y, scale]);
+    let shift = b.constant("shift", &[4], &[0.1, -0.2, 0.3, 0.0]);
+    let y = b.op("AddV2", "add", &[y, shift]);
+    let y = b.op("Relu6", "relu6", &[y]);
+    // And a plain convolution after another pad (the same one would be merged with the first,
+    // which then has two readers), with nothing to fuse.
+    let amounts2 = b.ints("amounts2", &[0, 0, 1, 0, 0, 2, 0, 0]);
+    let amounts2 = b.node("Reshape", "amounts2_2d", &[amounts2, shape], &[], &[]);
+    let padded2 = b.op("Pad", "pad2", &[x, amounts2]);
+    let w2 = b.constant("w2", &[2, 2, 4, 3], &ramp(48, 5, 9, 0.25));
+    let z = conv(&mut b, "Conv2D", "conv2", padded2, w2, 1, "VALID");
+    let (on, _) = both(&b.graph, &[(x, value)], &[y, z], 1e-5);
+    assert_eq!(on.op_of("relu6"), Some("_FusedDepthwiseConv2dNative"));
+    assert_eq!(on.op_of("conv2"), Some("Conv2D"));
+    assert!(!on.ran("pad") && !on.ran("pad2"), "the pads are folded away");
+}

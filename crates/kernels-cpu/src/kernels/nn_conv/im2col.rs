@@ -7,6 +7,7 @@
 //! parallel: each block copies its patches, multiplies on one thread, and runs the epilogue
 //! (bias, activation) over its rows while they are still hot.
 
+use super::direct;
 use super::epilogue::Epilogue;
 use super::gemm::{GemmElement, Mat, with_scratch};
 use super::params::Axis;
@@ -78,6 +79,10 @@ pub(crate) fn conv_nhwc<W: GemmElement, E: Epilogue<W>>(
         // Empty windows (no input channels): sums of nothing, finished by the epilogue.
         out.fill(W::ZERO);
         finish_rows(out, g.out_depth, epilogue);
+        return Ok(());
+    }
+    if direct::applies(g) {
+        direct::conv(g, input, filter, out, epilogue);
         return Ok(());
     }
     // No padding before, and none after that produces output.

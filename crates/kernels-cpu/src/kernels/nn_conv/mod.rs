@@ -6,6 +6,8 @@ mod conv2d;
 mod conv_grad;
 mod depthwise;
 mod depthwise_grad;
+mod depthwise_rows;
+mod direct;
 mod epilogue;
 mod gemm;
 mod im2col;
