@@ -2,8 +2,7 @@
 
 use napi_derive::napi;
 use sessionflow::{
-    GraphOptions as EngineGraphOptions, OptimizerOptions as EngineOptimizerOptions,
-    RewriterConfig,
+    GraphOptions as EngineGraphOptions, OptimizerOptions as EngineOptimizerOptions, RewriterConfig,
 };
 
 /// `graphOptions.optimizerOptions`.
@@ -37,13 +36,12 @@ pub fn graph_options(options: Option<GraphOptions>) -> EngineGraphOptions {
     let Some(o) = options else {
         return EngineGraphOptions::default();
     };
-    let optimizer_options = o.optimizer_options.map_or_else(Default::default, |p| {
-        EngineOptimizerOptions {
+    let optimizer_options =
+        o.optimizer_options.map_or_else(Default::default, |p| EngineOptimizerOptions {
             opt_level: p.opt_level,
             do_common_subexpression_elimination: p.do_common_subexpression_elimination,
             do_constant_folding: p.do_constant_folding,
-        }
-    });
+        });
     let rewrite_options = o.rewrite_options.map_or_else(Default::default, |r| RewriterConfig {
         constant_folding: r.constant_folding,
         dependency_optimization: r.dependency_optimization,

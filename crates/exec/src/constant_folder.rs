@@ -25,9 +25,9 @@ impl<'a> ConstantFolder<'a> {
 
 impl ConstantEvaluator for ConstantFolder<'_> {
     fn evaluate(&self, node: &Node, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
-        let device = self.device.ok_or_else(|| {
-            Status::new(Code::Unavailable, "constant folding needs a CPU device")
-        })?;
+        let device = self
+            .device
+            .ok_or_else(|| Status::new(Code::Unavailable, "constant folding needs a CPU device"))?;
         let kernel = build_kernel(node, device.as_ref(), self.registry)?;
         let mut ctx = KernelContext::new(inputs, node.num_outputs(), device.allocator());
         kernel.compute(&mut ctx)?;

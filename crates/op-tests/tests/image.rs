@@ -25,7 +25,12 @@ fn grads() -> sessionflow_op_tests::core::Tensor {
 /// The three mappings TensorFlow accepts: (align_corners, half_pixel_centers).
 const MAPPINGS: [(bool, bool); 3] = [(false, false), (true, false), (false, true)];
 
-fn resize(op: &str, input: sessionflow_op_tests::core::Tensor, size: [i32; 2], m: (bool, bool)) -> OpCase {
+fn resize(
+    op: &str,
+    input: sessionflow_op_tests::core::Tensor,
+    size: [i32; 2],
+    m: (bool, bool),
+) -> OpCase {
     OpCase::new(op)
         .input_tensor(input)
         .input(&[2], &size)
@@ -54,8 +59,9 @@ fn bilinear_resizes_match_tensorflow_in_every_mapping() {
 
 #[test]
 fn bilinear_resizes_of_integers_give_floats() {
-    let out = resize("ResizeBilinear", tensor(&[1, 2, 2, 1], &[0i32, 10, 20, 35]), [3, 3], (false, true))
-        .output();
+    let out =
+        resize("ResizeBilinear", tensor(&[1, 2, 2, 1], &[0i32, 10, 20, 35]), [3, 3], (false, true))
+            .output();
     assert_close(&out, DType::Float32, &[1, 3, 3, 1], &BILINEAR_INT32_HALF_PIXEL_3X3, 0.0);
 }
 
@@ -75,8 +81,8 @@ fn nearest_resizes_match_tensorflow_in_every_mapping() {
             }
             // Copies keep the dtype: integer pixels come out as they went in.
             let ints: Vec<i32> = (0..24).collect();
-            let out = resize("ResizeNearestNeighbor", tensor(&[1, 3, 4, 2], &ints), size, *m)
-                .output();
+            let out =
+                resize("ResizeNearestNeighbor", tensor(&[1, 3, 4, 2], &ints), size, *m).output();
             let want: Vec<i32> = want.iter().map(|&v| ((v + 3.0) * 2.0) as i32).collect();
             assert_values(&out, &dims, &want);
         }
@@ -92,23 +98,35 @@ fn resize_gradients_match_tensorflow_in_every_mapping() {
             c.attr("align_corners", AttrValue::Bool(m.0))
                 .attr("half_pixel_centers", AttrValue::Bool(m.1))
         };
-        let out = attrs(OpCase::new("ResizeBilinearGrad").input_tensor(grads()).input_tensor(image(DType::Float32)))
-            .output();
+        let out = attrs(
+            OpCase::new("ResizeBilinearGrad")
+                .input_tensor(grads())
+                .input_tensor(image(DType::Float32)),
+        )
+        .output();
         assert_close(&out, DType::Float32, &[1, 3, 4, 2], b, 1e-6);
         // The original image only gives the output its shape and type.
-        let out = attrs(OpCase::new("ResizeBilinearGrad").input_tensor(grads()).input_tensor(image(DType::Float64)))
-            .output();
+        let out = attrs(
+            OpCase::new("ResizeBilinearGrad")
+                .input_tensor(grads())
+                .input_tensor(image(DType::Float64)),
+        )
+        .output();
         assert_close(&out, DType::Float64, &[1, 3, 4, 2], b, 1e-6);
-        let out = attrs(OpCase::new("ResizeNearestNeighborGrad").input_tensor(grads()).input(&[2], &[3i32, 4]))
-            .output();
+        let out = attrs(
+            OpCase::new("ResizeNearestNeighborGrad").input_tensor(grads()).input(&[2], &[3i32, 4]),
+        )
+        .output();
         assert_close(&out, DType::Float32, &[1, 3, 4, 2], n, 0.0);
     }
 }
 
 #[test]
 fn resizes_refuse_bad_sizes_and_mappings() {
-    resize("ResizeBilinear", image(DType::Float32), [3, 3], (true, true))
-        .expect_error(Code::InvalidArgument, "If half_pixel_centers is True, align_corners must be False.");
+    resize("ResizeBilinear", image(DType::Float32), [3, 3], (true, true)).expect_error(
+        Code::InvalidArgument,
+        "If half_pixel_centers is True, align_corners must be False.",
+    );
     resize("ResizeNearestNeighbor", image(DType::Float32), [0, 3], (false, false))
         .expect_error(Code::InvalidArgument, "");
     OpCase::new("ResizeBilinear")
@@ -129,11 +147,20 @@ fn resized_shapes_are_known_at_build_time_from_constant_sizes() {
     let mut attrs = AttrMap::new();
     attrs.insert("dtype".into(), AttrValue::Type(DType::Float32));
     attrs.insert("shape".into(), AttrValue::Shape(PartialShape::from_i64(&[-1, 7, 9, 3]).unwrap()));
-    let x = g.add_node(NodeSpec { op: "Placeholder".into(), name: "x".into(), attrs, ..Default::default() }).unwrap();
+    let x = g
+        .add_node(NodeSpec {
+            op: "Placeholder".into(),
+            name: "x".into(),
+            attrs,
+            ..Default::default()
+        })
+        .unwrap();
     let mut attrs = AttrMap::new();
     attrs.insert("dtype".into(), AttrValue::Type(DType::Int32));
     attrs.insert("value".into(), AttrValue::Tensor(tensor(&[2], &[14i32, 18])));
-    let size = g.add_node(NodeSpec { op: "Const".into(), name: "size".into(), attrs, ..Default::default() }).unwrap();
+    let size = g
+        .add_node(NodeSpec { op: "Const".into(), name: "size".into(), attrs, ..Default::default() })
+        .unwrap();
     for op in ["ResizeBilinear", "ResizeNearestNeighbor"] {
         let id = g
             .add_node(NodeSpec {
@@ -144,6 +171,10 @@ fn resized_shapes_are_known_at_build_time_from_constant_sizes() {
             })
             .unwrap();
         let node = g.node(id).unwrap();
-        assert_eq!(node.output_shapes[0], PartialShape::from_i64(&[-1, 14, 18, 3]).unwrap(), "{op}");
+        assert_eq!(
+            node.output_shapes[0],
+            PartialShape::from_i64(&[-1, 14, 18, 3]).unwrap(),
+            "{op}"
+        );
     }
 }

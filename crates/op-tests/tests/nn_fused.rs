@@ -136,7 +136,13 @@ fn fused_depthwise_matches_the_unfused_ops() {
         .attr_ints("strides", &[1, 2, 2, 1])
         .attr_str("padding", "VALID")
         .output();
-    assert_close(&out, DType::Float32, &[1, 1, 2, 6], &DEPTHWISE_BATCH_NORM_RELU_VALID_STRIDE2, 1e-5);
+    assert_close(
+        &out,
+        DType::Float32,
+        &[1, 1, 2, 6],
+        &DEPTHWISE_BATCH_NORM_RELU_VALID_STRIDE2,
+        1e-5,
+    );
 }
 
 #[test]
@@ -226,7 +232,8 @@ fn fused_matmul_of_many_rows_runs_in_blocks() {
         .attr_int("num_args", 1)
         .attr("fused_ops", ops(&["BiasAdd", "Relu"]))
         .output();
-    let want: Vec<f64> = (0..m * n).map(|i| (b[(i / n) % k * n + i % n] + BIAS[i % n]).max(0.0)).collect();
+    let want: Vec<f64> =
+        (0..m * n).map(|i| (b[(i / n) % k * n + i % n] + BIAS[i % n]).max(0.0)).collect();
     assert_close(&out, DType::Float32, &[m, n], &want, 0.0);
 }
 
@@ -262,7 +269,8 @@ fn fused_batch_norm_v1_and_v2_compute_as_v3() {
     }
     // V2 takes half-precision data with float32 statistics; V1 only float32.
     let x: Vec<f64> = (0..24).map(|i| i as f64 * 0.3 - 2.0).collect();
-    let mut v2 = OpCase::new("FusedBatchNormV2").input_tensor(tensor_of(DType::Float16, &[2, 2, 2, 3], &x));
+    let mut v2 =
+        OpCase::new("FusedBatchNormV2").input_tensor(tensor_of(DType::Float16, &[2, 2, 2, 3], &x));
     for s in [[1.0, 0.5, 2.0], [0.1, -0.2, 0.3], [0.5, -1.0, 0.0], [1.0, 2.0, 0.5]] {
         v2 = v2.input_tensor(f32s(&[3], &s));
     }

@@ -27,8 +27,8 @@ fn space_to_batch_pads_then_moves_blocks_into_the_batch() {
     let out = case("SpaceToBatchND", (&[2, 3, 4, 1], &x), &[2, 2], &[1, 0, 0, 2]).output();
     assert_close(&out, DType::Float32, &[8, 2, 3, 1], &SPACE_TO_BATCH, 0.0);
     // And back: BatchToSpaceND with the paddings as crops is the inverse.
-    let back = case("BatchToSpaceND", (&[8, 2, 3, 1], &SPACE_TO_BATCH), &[2, 2], &[1, 0, 0, 2])
-        .output();
+    let back =
+        case("BatchToSpaceND", (&[8, 2, 3, 1], &SPACE_TO_BATCH), &[2, 2], &[1, 0, 0, 2]).output();
     assert_close(&back, DType::Float32, &[2, 3, 4, 1], &x, 0.0);
 }
 

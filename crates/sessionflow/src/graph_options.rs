@@ -80,7 +80,10 @@ mod tests {
     fn every_rewrite_runs_by_default_and_each_option_turns_its_own_off() {
         assert_eq!(GraphOptions::default().rewrites().unwrap(), RewriteOptions::default());
         let l0 = GraphOptions {
-            optimizer_options: OptimizerOptions { opt_level: Some("L0".into()), ..Default::default() },
+            optimizer_options: OptimizerOptions {
+                opt_level: Some("L0".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let r = l0.rewrites().unwrap();
@@ -90,7 +93,10 @@ mod tests {
         back_on.optimizer_options.do_constant_folding = Some(true);
         assert!(back_on.rewrites().unwrap().constant_folding);
         let no_meta = GraphOptions {
-            rewrite_options: RewriterConfig { disable_meta_optimizer: Some(true), ..Default::default() },
+            rewrite_options: RewriterConfig {
+                disable_meta_optimizer: Some(true),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let r = no_meta.rewrites().unwrap();
@@ -108,7 +114,10 @@ mod tests {
     #[test]
     fn unknown_levels_and_toggles_are_refused() {
         let bad = GraphOptions {
-            optimizer_options: OptimizerOptions { opt_level: Some("L2".into()), ..Default::default() },
+            optimizer_options: OptimizerOptions {
+                opt_level: Some("L2".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         assert!(bad.rewrites().unwrap_err().message.contains("optLevel"));

@@ -15,7 +15,8 @@ impl Graph {
     pub(crate) fn replace_node(&mut self, id: NodeId, spec: NodeSpec) -> Result<()> {
         let old = self.node(id)?;
         let later = |n: NodeId| n >= id;
-        if spec.inputs.iter().any(|e| later(e.node)) || spec.control_inputs.iter().any(|&c| later(c))
+        if spec.inputs.iter().any(|e| later(e.node))
+            || spec.control_inputs.iter().any(|&c| later(c))
         {
             return Err(Status::internal(format!(
                 "rewrite of '{}' reads a node added after it",

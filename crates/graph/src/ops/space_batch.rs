@@ -77,7 +77,10 @@ fn block_shape_fn(c: &mut InferenceContext<'_>, direction: Direction) -> Result<
         c.with_rank_at_least(0, m + 1)?;
     }
     let (Some(m), Some(dims)) = (m, input.dims()) else {
-        c.set_output(0, input.rank().map_or_else(PartialShape::unknown, PartialShape::unknown_of_rank));
+        c.set_output(
+            0,
+            input.rank().map_or_else(PartialShape::unknown, PartialShape::unknown_of_rank),
+        );
         return Ok(());
     };
     let block = c.input_ints(1);

@@ -12,8 +12,8 @@ use super::fusion_patterns::{
     Affine, activation, affine, channel_constant, const_value, other_input, sole_reader,
     string_attr, union_of_controls,
 };
-use crate::{Endpoint, Graph, Node, NodeId, NodeSpec};
 use super::pad_folding::folded_pad;
+use crate::{Endpoint, Graph, Node, NodeId, NodeSpec};
 use sessionflow_core::{Allocator, AttrMap, AttrValue, DType, Tensor};
 use std::sync::Arc;
 
@@ -70,7 +70,9 @@ fn pattern(
     if let Some(p) = &pad {
         base_spec.inputs[0] = p.input;
         base_spec.attrs.insert("padding".into(), AttrValue::String("EXPLICIT".into()));
-        base_spec.attrs.insert("explicit_paddings".into(), AttrValue::ListInt(p.explicit_paddings.clone()));
+        base_spec
+            .attrs
+            .insert("explicit_paddings".into(), AttrValue::ListInt(p.explicit_paddings.clone()));
     }
     let mut chain: Vec<&Node> = pad.iter().map(|p| p.node).collect();
     chain.push(conv);
@@ -80,7 +82,8 @@ fn pattern(
     // A constant per-channel scale folds into a constant filter.
     let mut scaled_filter: Option<(NodeId, NodeSpec)> = None;
     if let Some(mul) = next.filter(|n| n.op() == "Mul")
-        && let Some(scale) = other_input(mul, x).and_then(|s| channel_constant(graph, s, channels, 4))
+        && let Some(scale) =
+            other_input(mul, x).and_then(|s| channel_constant(graph, s, channels, 4))
         && let Some(filter) = folded_filter(graph, consumers, run, conv, &scale, allocator)
         && matches!(dtype, DType::Float32 | DType::Float64)
     {
@@ -142,7 +145,15 @@ fn fused_spec(
     let copied: &[&str] = if depthwise {
         &["T", "strides", "padding", "explicit_paddings", "data_format", "dilations"]
     } else {
-        &["T", "strides", "padding", "explicit_paddings", "data_format", "dilations", "use_cudnn_on_gpu"]
+        &[
+            "T",
+            "strides",
+            "padding",
+            "explicit_paddings",
+            "data_format",
+            "dilations",
+            "use_cudnn_on_gpu",
+        ]
     };
     let mut attrs: AttrMap =
         copied.iter().filter_map(|&k| Some((k.to_owned(), conv_attrs.get(k)?.clone()))).collect();
@@ -185,11 +196,23 @@ fn folded_filter(
     let n = scale.len();
     let scaled = match filter.dtype() {
         DType::Float32 => {
-            let v: Vec<f32> = filter.as_slice::<f32>().ok()?.iter().enumerate().map(|(i, &w)| w * scale[i % n] as f32).collect();
+            let v: Vec<f32> = filter
+                .as_slice::<f32>()
+                .ok()?
+                .iter()
+                .enumerate()
+                .map(|(i, &w)| w * scale[i % n] as f32)
+                .collect();
             Tensor::from_slice(allocator, filter.shape().clone(), &v).ok()?
         }
         DType::Float64 => {
-            let v: Vec<f64> = filter.as_slice::<f64>().ok()?.iter().enumerate().map(|(i, &w)| w * scale[i % n]).collect();
+            let v: Vec<f64> = filter
+                .as_slice::<f64>()
+                .ok()?
+                .iter()
+                .enumerate()
+                .map(|(i, &w)| w * scale[i % n])
+                .collect();
             Tensor::from_slice(allocator, filter.shape().clone(), &v).ok()?
         }
         _ => return None,

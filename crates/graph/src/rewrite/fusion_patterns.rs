@@ -51,9 +51,11 @@ pub(super) fn string_attr<'n>(node: &'n Node, name: &str) -> Option<&'n str> {
 
 /// Whether `e` is statically a vector of `channels` elements.
 pub(super) fn is_channel_vector(graph: &Graph, e: Endpoint, channels: usize) -> bool {
-    graph.node(e.node).ok().and_then(|n| n.output_shapes.get(e.index as usize)).is_some_and(|s| {
-        matches!(s.dims(), Some([Some(n)]) if *n == channels)
-    })
+    graph
+        .node(e.node)
+        .ok()
+        .and_then(|n| n.output_shapes.get(e.index as usize))
+        .is_some_and(|s| matches!(s.dims(), Some([Some(n)]) if *n == channels))
 }
 
 /// The per-channel values of a constant broadcast along the last axis: shape `[channels]` or
@@ -164,7 +166,8 @@ pub(super) fn activation(node: &Node, allowed: &[&str]) -> Option<(String, Optio
 /// The control inputs of all of `nodes`, each once: a fused node waits for what any of the
 /// nodes it replaces waited for.
 pub(super) fn union_of_controls(nodes: &[&Node]) -> Vec<NodeId> {
-    let mut all: Vec<NodeId> = nodes.iter().flat_map(|n| n.control_inputs.iter().copied()).collect();
+    let mut all: Vec<NodeId> =
+        nodes.iter().flat_map(|n| n.control_inputs.iter().copied()).collect();
     all.sort_unstable();
     all.dedup();
     all

@@ -3,7 +3,6 @@
 use super::support::*;
 use sessionflow::core::{AttrValue, DType, PartialShape};
 
-
 #[test]
 fn identities_are_bypassed_but_a_fetched_one_still_answers() {
     let mut b = Builder::default();
@@ -101,7 +100,10 @@ fn a_constant_in_a_conditional_branch_stays_in_the_branch() {
         "pred",
         &[],
         &[],
-        &[("dtype", AttrValue::Type(DType::Bool)), ("shape", AttrValue::Shape(PartialShape::scalar()))],
+        &[
+            ("dtype", AttrValue::Type(DType::Bool)),
+            ("shape", AttrValue::Shape(PartialShape::scalar())),
+        ],
     );
     let switch = b.op("Switch", "switch", &[x, pred]);
     let taken = sessionflow::graph::Endpoint::new(switch.node, 1);

@@ -5,7 +5,15 @@ use super::support::*;
 use sessionflow::core::AttrValue;
 use sessionflow::graph::Endpoint;
 
-fn conv(b: &mut Builder, op: &str, name: &str, x: Endpoint, filter: Endpoint, stride: i64, padding: &str) -> Endpoint {
+fn conv(
+    b: &mut Builder,
+    op: &str,
+    name: &str,
+    x: Endpoint,
+    filter: Endpoint,
+    stride: i64,
+    padding: &str,
+) -> Endpoint {
     b.node(
         op,
         name,

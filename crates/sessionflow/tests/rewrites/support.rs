@@ -73,8 +73,8 @@ impl Builder {
     }
 
     pub fn ints(&mut self, name: &str, values: &[i32]) -> Endpoint {
-        let t = Tensor::from_slice(host_allocator(), TensorShape::new([values.len()]), values)
-            .unwrap();
+        let t =
+            Tensor::from_slice(host_allocator(), TensorShape::new([values.len()]), values).unwrap();
         self.node(
             "Const",
             name,
@@ -109,7 +109,10 @@ pub fn config(rewrites: bool) -> SessionConfig {
     }
     let graph_options = GraphOptions {
         optimizer_options: OptimizerOptions { opt_level: Some("L0".into()), ..Default::default() },
-        rewrite_options: RewriterConfig { disable_meta_optimizer: Some(true), ..Default::default() },
+        rewrite_options: RewriterConfig {
+            disable_meta_optimizer: Some(true),
+            ..Default::default()
+        },
     };
     SessionConfig { graph_options, ..SessionConfig::default() }
 }

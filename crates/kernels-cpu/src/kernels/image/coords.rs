@@ -87,10 +87,9 @@ pub(super) struct Lerp {
 pub(super) fn image_dims(images: &Tensor, what: &str) -> Result<[usize; 4]> {
     match images.shape().dims() {
         &[n, h, w, c] => Ok([n, h, w, c]),
-        _ => Err(Status::invalid_argument(format!(
-            "{what} must be 4-dimensional{}",
-            images.shape()
-        ))),
+        _ => {
+            Err(Status::invalid_argument(format!("{what} must be 4-dimensional{}", images.shape())))
+        }
     }
 }
 

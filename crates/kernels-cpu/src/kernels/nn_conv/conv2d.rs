@@ -99,7 +99,8 @@ pub(crate) fn conv_geometry(
             "filter must not have zero elements (i.e. all dimensions must be non-zero)",
         ));
     }
-    let g = ConvGeometry { batch: n, rows, cols, in_depth: c, filter_depth: fd, out_depth: od, groups };
+    let g =
+        ConvGeometry { batch: n, rows, cols, in_depth: c, filter_depth: fd, out_depth: od, groups };
     Ok((g, out_dims))
 }
 

@@ -7,6 +7,7 @@ use super::depthwise_rows;
 use super::epilogue::{Epilogue, Plain};
 use super::layout::transpose;
 use super::params::{Axis, Format, checked_elements};
+use super::simd::SimdConv;
 use super::widen::{PARALLEL_ELEMENTS, Widen};
 use crate::kernels::numeric::Numeric;
 use half::{bf16, f16};
@@ -85,7 +86,7 @@ fn run<T: Widen>(g: &Geometry, format: Format, input: &[T], filter: &[T], out: &
 }
 
 /// Accumulates into a zero-filled `out[N,OH,OW,C·M]`, finishing each pixel with `epilogue`.
-pub(crate) fn depthwise_nhwc<W: Numeric + Send + Sync, E: Epilogue<W>>(
+pub(crate) fn depthwise_nhwc<W: SimdConv + Send + Sync, E: Epilogue<W>>(
     g: &Geometry,
     input: &[W],
     filter: &[W],
@@ -95,7 +96,11 @@ pub(crate) fn depthwise_nhwc<W: Numeric + Send + Sync, E: Epilogue<W>>(
     let (c, m) = (g.depth, g.multiplier);
     let out_row = g.cols.output * c * m;
     let kernel = depthwise_rows::row_kernel::<W, E>();
-    let row = |r: usize, dst: &mut [W]| kernel(g, input, filter, r, dst, epilogue);
+    let row = |r: usize, dst: &mut [W]| {
+        if !W::depthwise_row(g, input, filter, r, dst, epilogue) {
+            kernel(g, input, filter, r, dst, epilogue);
+        }
+    };
     if out.len() >= PARALLEL_ELEMENTS {
         out.par_chunks_mut(out_row).enumerate().for_each(|(r, dst)| row(r, dst));
     } else {

@@ -8,6 +8,7 @@
 use super::depthwise_rows::lanes;
 use super::epilogue::Epilogue;
 use super::im2col::ConvGeometry;
+use super::simd::SimdConv;
 use crate::kernels::numeric::Numeric;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -25,7 +26,7 @@ pub(crate) fn applies(g: &ConvGeometry) -> bool {
 }
 
 /// `out[N,OH,OW,OC] = epilogue(conv(input, filter))`, every element written.
-pub(crate) fn conv<W: Numeric + Send + Sync, E: Epilogue<W>>(
+pub(crate) fn conv<W: SimdConv + Send + Sync, E: Epilogue<W>>(
     g: &ConvGeometry,
     input: &[W],
     filter: &[W],
@@ -37,7 +38,11 @@ pub(crate) fn conv<W: Numeric + Send + Sync, E: Epilogue<W>>(
         return;
     }
     let kernel = row_kernel::<W, E>();
-    let row = |(r, dst): (usize, &mut [W])| kernel(g, input, filter, r, dst, epilogue);
+    let row = |(r, dst): (usize, &mut [W])| {
+        if !W::direct_row(g, input, filter, r, dst, epilogue) {
+            kernel(g, input, filter, r, dst, epilogue);
+        }
+    };
     let macs = out.len() * g.rows.window * g.cols.window * g.in_depth;
     if macs >= PARALLEL_MACS && out.len() > row_len {
         out.par_chunks_mut(row_len).enumerate().for_each(row);

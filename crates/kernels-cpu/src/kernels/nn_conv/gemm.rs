@@ -1,6 +1,6 @@
 //! Strided matrix products for the convolutions: `gemm` for f32/f64, plain loops for i32.
 
-use crate::kernels::numeric::Numeric;
+use super::simd::SimdConv;
 use gemm::Parallelism;
 use sessionflow_core::{Allocator, Result, Tensor, TensorShape};
 use std::sync::Arc;
@@ -44,7 +44,7 @@ impl Mat {
 }
 
 /// How an element type multiplies strided matrices.
-pub(crate) trait GemmElement: Numeric + Send + Sync {
+pub(crate) trait GemmElement: SimdConv + Send + Sync {
     /// `dst = a · b` for an `m×k` `a` and a `k×n` `b`, overwriting the `m×n` view of `dst`.
     /// Does nothing when any size is 0 (callers zero-fill `dst` for `k = 0`).
     #[allow(clippy::too_many_arguments)]

@@ -91,25 +91,47 @@ pub(crate) fn conv_nhwc<W: GemmElement, E: Epilogue<W>>(
     let whole =
         |a: &Axis| a.window == a.input && a.output == 1 && (a.dilation == 1 || a.window == 1);
     let direct = unpadded
-        && ((pointwise(rows) && pointwise(cols))
-            || (g.groups == 1 && whole(rows) && whole(cols)));
+        && ((pointwise(rows) && pointwise(cols)) || (g.groups == 1 && whole(rows) && whole(cols)));
 
     let block_rows = (BLOCK_BUDGET / (k_total + g.out_depth)).clamp(MIN_BLOCK_ROWS, MAX_BLOCK_ROWS);
     let macs = total_rows.saturating_mul(k_total).saturating_mul(g.out_depth / g.groups.max(1));
     let parallel = macs >= PARALLEL_MACS && total_rows > block_rows;
     if direct {
-        run_blocks(g, Source::Direct, input, filter, out, &mut [], 0, block_rows, parallel, epilogue);
+        run_blocks(
+            g,
+            Source::Direct,
+            input,
+            filter,
+            out,
+            &mut [],
+            0,
+            block_rows,
+            parallel,
+            epilogue,
+        );
         return Ok(());
     }
     let pass_rows = (PATCH_BUDGET / k_total).max(block_rows).min(total_rows);
     // Whole blocks per pass, so that blocks never straddle passes.
-    let pass_rows = if pass_rows < total_rows { pass_rows / block_rows * block_rows } else { pass_rows };
+    let pass_rows =
+        if pass_rows < total_rows { pass_rows / block_rows * block_rows } else { pass_rows };
     with_scratch(allocator, pass_rows * k_total, |patches: &mut [W]| {
         for first in (0..total_rows).step_by(pass_rows) {
             let m = pass_rows.min(total_rows - first);
             let pass_out = &mut out[first * g.out_depth..(first + m) * g.out_depth];
             let scratch = &mut patches[..m * k_total];
-            run_blocks(g, Source::Patches, input, filter, pass_out, scratch, first, block_rows, parallel, epilogue);
+            run_blocks(
+                g,
+                Source::Patches,
+                input,
+                filter,
+                pass_out,
+                scratch,
+                first,
+                block_rows,
+                parallel,
+                epilogue,
+            );
         }
     })
 }
@@ -151,7 +173,7 @@ fn run_blocks<W: GemmElement, E: Epilogue<W>>(
         Source::Direct if parallel => out
             .par_chunks_mut(block_rows * od)
             .enumerate()
-            .for_each(|(b, o)| block((b, (o, &mut []))),),
+            .for_each(|(b, o)| block((b, (o, &mut [])))),
         Source::Direct => out_blocks.enumerate().for_each(|(b, o)| block((b, (o, &mut [])))),
         Source::Patches if parallel => out
             .par_chunks_mut(block_rows * od)

@@ -17,13 +17,14 @@ mod patches;
 mod pool;
 mod pool_grad;
 mod pool_ops;
+mod simd;
 mod widen;
 
 pub(crate) use conv2d::{ConvAttrs, conv_geometry};
 pub(crate) use depthwise::{depthwise_geometry, depthwise_nhwc};
 pub(crate) use epilogue::Epilogue;
-pub(crate) use im2col::conv_nhwc;
 pub(crate) use gemm::{GemmElement, Mat};
+pub(crate) use im2col::conv_nhwc;
 pub(crate) use params::{Format, float, string};
 pub(crate) use widen::Widen;
 

@@ -5,8 +5,7 @@
 
 use super::fused_ops::{FusedEpilogue, FusedOps, Host};
 use crate::kernels::nn_conv::{
-    ConvAttrs, Format, Widen, conv_geometry, conv_nhwc, depthwise_geometry, depthwise_nhwc,
-    string,
+    ConvAttrs, Format, Widen, conv_geometry, conv_nhwc, depthwise_geometry, depthwise_nhwc, string,
 };
 use half::{bf16, f16};
 use num_traits::Float;
@@ -48,7 +47,8 @@ where
                 let epilogue = self.fused.epilogue(&args, g.out_depth, widen_arg::<T>)?;
                 let mut out = Tensor::for_overwrite(ctx.allocator(), T::DTYPE, nhwc(dims))?;
                 if out.num_elements() > 0 {
-                    let (x, f) = (T::widen_slice(input.as_slice()?), T::widen_slice(filter.as_slice()?));
+                    let (x, f) =
+                        (T::widen_slice(input.as_slice()?), T::widen_slice(filter.as_slice()?));
                     let allocator = ctx.allocator();
                     let mut result = Ok(());
                     T::with_wide_out(out.as_mut_slice()?, |o| {
@@ -64,7 +64,8 @@ where
                     self.fused.epilogue(&args, dims[3], widen_arg::<T>)?;
                 let mut out = Tensor::zeros(ctx.allocator(), T::DTYPE, nhwc(dims))?;
                 if out.num_elements() > 0 {
-                    let (x, f) = (T::widen_slice(input.as_slice()?), T::widen_slice(filter.as_slice()?));
+                    let (x, f) =
+                        (T::widen_slice(input.as_slice()?), T::widen_slice(filter.as_slice()?));
                     T::with_wide_out(out.as_mut_slice()?, |o| {
                         depthwise_nhwc(&g, &x, &f, o, &epilogue)
                     });
@@ -109,7 +110,5 @@ pub(super) fn register(r: &mut KernelRegistry) {
     r.register(dw, DeviceType::CPU, Some(DType::Float32), |n| factory::<f32>(n, Base::Depthwise));
     r.register(dw, DeviceType::CPU, Some(DType::Float64), |n| factory::<f64>(n, Base::Depthwise));
     r.register(dw, DeviceType::CPU, Some(DType::Float16), |n| factory::<f16>(n, Base::Depthwise));
-    r.register(dw, DeviceType::CPU, Some(DType::BFloat16), |n| {
-        factory::<bf16>(n, Base::Depthwise)
-    });
+    r.register(dw, DeviceType::CPU, Some(DType::BFloat16), |n| factory::<bf16>(n, Base::Depthwise));
 }

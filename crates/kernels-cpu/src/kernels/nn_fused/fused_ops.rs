@@ -162,8 +162,7 @@ impl<W: Float + Send + Sync> FusedEpilogue<W> {
             }
             AffineValues::BatchNorm { mean, factor, offset } => {
                 let params = mean[c0..c0 + n].iter().zip(&factor[c0..c0 + n]);
-                for ((v, (&m, &f)), &o) in values.iter_mut().zip(params).zip(&offset[c0..c0 + n])
-                {
+                for ((v, (&m, &f)), &o) in values.iter_mut().zip(params).zip(&offset[c0..c0 + n]) {
                     *v = act((*v - m) * f + o);
                 }
             }

@@ -47,9 +47,9 @@ where
             )));
         }
         let args: Vec<&Tensor> = (2..ctx.num_inputs()).map(|i| ctx.input(i)).collect();
-        let epilogue = self.fused.epilogue(&args, n, |t| {
-            Ok(t.as_slice::<T>()?.iter().map(|&v| v.widen()).collect())
-        })?;
+        let epilogue = self
+            .fused
+            .epilogue(&args, n, |t| Ok(t.as_slice::<T>()?.iter().map(|&v| v.widen()).collect()))?;
         let mut out = Tensor::for_overwrite(ctx.allocator(), T::DTYPE, TensorShape::new([m, n]))?;
         if m > 0 && n > 0 {
             let (x, y) = (T::widen_slice(a.as_slice()?), T::widen_slice(b.as_slice()?));
@@ -57,7 +57,8 @@ where
             let a_view = |r: usize| {
                 if self.transpose_a { Mat { offset: r, rs: 1, cs: m } } else { Mat::rows(r * k, k) }
             };
-            let b_view = if self.transpose_b { Mat { offset: 0, rs: 1, cs: k } } else { Mat::rows(0, n) };
+            let b_view =
+                if self.transpose_b { Mat { offset: 0, rs: 1, cs: k } } else { Mat::rows(0, n) };
             let parallel = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MACS;
             T::with_wide_out(out.as_mut_slice()?, |o| {
                 let block = |(i, rows): (usize, &mut [T::Wide])| {
@@ -66,9 +67,29 @@ where
                     if k == 0 {
                         rows.fill(<T::Wide as num_traits::Zero>::zero());
                     } else if parallel && m <= BLOCK_ROWS {
-                        T::Wide::gemm(count, n, k, &x, a_view(first), &y, b_view, rows, Mat::rows(0, n));
+                        T::Wide::gemm(
+                            count,
+                            n,
+                            k,
+                            &x,
+                            a_view(first),
+                            &y,
+                            b_view,
+                            rows,
+                            Mat::rows(0, n),
+                        );
                     } else {
-                        T::Wide::gemm_serial(count, n, k, &x, a_view(first), &y, b_view, rows, Mat::rows(0, n));
+                        T::Wide::gemm_serial(
+                            count,
+                            n,
+                            k,
+                            &x,
+                            a_view(first),
+                            &y,
+                            b_view,
+                            rows,
+                            Mat::rows(0, n),
+                        );
                     }
                     for row in rows.chunks_exact_mut(n) {
                         epilogue.apply(0, row);

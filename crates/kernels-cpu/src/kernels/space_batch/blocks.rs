@@ -133,7 +133,16 @@ impl BlockLayout {
         };
         let output_shape = TensorShape::new(out);
         output_shape.num_elements()?;
-        Ok(BlockLayout { direction, block: sizes, before, space, blocked, batch, inner, output_shape })
+        Ok(BlockLayout {
+            direction,
+            block: sizes,
+            before,
+            space,
+            blocked,
+            batch,
+            inner,
+            output_shape,
+        })
     }
 
     /// Fills every element of `out` (non-empty, so runs are non-empty) from `input`, one run

@@ -3,9 +3,9 @@
 
 mod blocks;
 
-use blocks::{BlockLayout, Direction};
 use crate::kernels::numeric::{for_flat_types, for_numeric_types};
 use crate::kernels::util::ints;
+use blocks::{BlockLayout, Direction};
 use sessionflow_core::{
     DType, DeviceType, Element, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Tensor,
 };
