@@ -4,11 +4,12 @@
 
 use super::conv2d::{ConvAttrs, conv_inputs};
 use super::depthwise_rows;
+use super::direct;
 use super::epilogue::{Epilogue, Plain};
 use super::layout::transpose;
 use super::params::{Axis, Format, checked_elements};
 use super::simd::SimdConv;
-use super::widen::{PARALLEL_ELEMENTS, Widen};
+use super::widen::Widen;
 use crate::kernels::numeric::Numeric;
 use half::{bf16, f16};
 use rayon::prelude::*;
@@ -101,7 +102,7 @@ pub(crate) fn depthwise_nhwc<W: SimdConv + Send + Sync, E: Epilogue<W>>(
             kernel(g, input, filter, r, dst, epilogue);
         }
     };
-    if out.len() >= PARALLEL_ELEMENTS {
+    if out.len() * g.rows.window * g.cols.window >= direct::PARALLEL_MACS {
         out.par_chunks_mut(out_row).enumerate().for_each(|(r, dst)| row(r, dst));
     } else {
         out.chunks_mut(out_row).enumerate().for_each(|(r, dst)| row(r, dst));

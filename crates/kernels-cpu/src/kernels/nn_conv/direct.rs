@@ -17,8 +17,9 @@ use std::ops::Range;
 pub(crate) const MAX_OUT_DEPTH: usize = 64;
 /// Output pixels per register tile.
 const TILE: usize = 6;
-/// Below this many multiply-adds a convolution runs on the calling thread.
-const PARALLEL_MACS: usize = 1 << 17;
+/// Below this many multiply-adds a convolution runs on the calling thread: waking the pool
+/// costs more than the ~20 µs such a convolution takes in vector code.
+pub(crate) const PARALLEL_MACS: usize = 1 << 20;
 
 /// Whether the direct kernel computes this convolution.
 pub(crate) fn applies(g: &ConvGeometry) -> bool {

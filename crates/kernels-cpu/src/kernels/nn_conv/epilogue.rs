@@ -9,6 +9,28 @@ pub(crate) trait Epilogue<W>: Sync {
 
     /// Finishes channels `c0..c0 + values.len()` of one output pixel.
     fn apply(&self, c0: usize, values: &mut [W]);
+
+    /// The same as per-channel vector operations, when it has that form: then vector kernels
+    /// apply it in registers, before storing, instead of calling [`Epilogue::apply`].
+    fn channel_ops(&self) -> Option<ChannelOps<'_, W>> {
+        None
+    }
+}
+
+/// An epilogue as vector kernels apply it to channel `c`: the affine step, then
+/// `min(high, max(low, ·))` with NaN kept (TensorFlow's Relu and Relu6 keep it).
+pub(crate) struct ChannelOps<'a, W> {
+    pub affine: ChannelAffine<'a, W>,
+    pub low: W,
+    pub high: W,
+}
+
+/// The affine step of [`ChannelOps`].
+pub(crate) enum ChannelAffine<'a, W> {
+    /// `x + bias[c]`.
+    Bias(&'a [W]),
+    /// `(x − mean[c])·factor[c] + offset[c]`.
+    Normalize { mean: &'a [W], factor: &'a [W], offset: &'a [W] },
 }
 
 /// The plain convolution's epilogue: values are final as computed.

@@ -22,7 +22,7 @@ mod widen;
 
 pub(crate) use conv2d::{ConvAttrs, conv_geometry};
 pub(crate) use depthwise::{depthwise_geometry, depthwise_nhwc};
-pub(crate) use epilogue::Epilogue;
+pub(crate) use epilogue::{ChannelAffine, ChannelOps, Epilogue};
 pub(crate) use gemm::{GemmElement, Mat};
 pub(crate) use im2col::conv_nhwc;
 pub(crate) use params::{Format, float, string};

@@ -6,7 +6,7 @@
 //! `BiasAdd` or `FusedBatchNorm` (convolutions only), optionally followed by `Relu`, `Relu6`,
 //! `Elu` or `LeakyRelu`; `_FusedMatMul` also takes `Tanh` and `Sigmoid` after `BiasAdd`.
 
-use crate::kernels::nn_conv::{Epilogue, float};
+use crate::kernels::nn_conv::{ChannelAffine, ChannelOps, Epilogue, float};
 use num_traits::Float;
 use sessionflow_core::{AttrValue, AttrsExt, NodeView, Result, Status, Tensor};
 
@@ -171,6 +171,22 @@ impl<W: Float + Send + Sync> FusedEpilogue<W> {
 }
 
 impl<W: Float + Send + Sync> Epilogue<W> for FusedEpilogue<W> {
+    fn channel_ops(&self) -> Option<ChannelOps<'_, W>> {
+        let (low, high) = match self.activation {
+            Activation::Identity => (W::neg_infinity(), W::infinity()),
+            Activation::Relu => (W::zero(), W::infinity()),
+            Activation::Relu6 => (W::zero(), W::from(6.0)?),
+            _ => return None,
+        };
+        let affine = match &self.affine {
+            AffineValues::Bias(bias) => ChannelAffine::Bias(bias),
+            AffineValues::BatchNorm { mean, factor, offset } => {
+                ChannelAffine::Normalize { mean, factor, offset }
+            }
+        };
+        Some(ChannelOps { affine, low, high })
+    }
+
     #[inline(always)]
     fn apply(&self, c0: usize, values: &mut [W]) {
         let (zero, one) = (W::zero(), W::one());

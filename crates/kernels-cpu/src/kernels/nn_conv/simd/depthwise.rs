@@ -1,28 +1,31 @@
 //! Depthwise convolution rows in f32 vectors (one filter per channel, no dilation). Pixels
-//! whose window lies inside the image go four at a time, so that four independent chains of
+//! whose window lies inside the image go six at a time, so that six independent chains of
 //! multiply-adds hide each other's latency; each pixel's channels a vector at a time, over the
-//! window's taps in order. The epilogue then finishes each pixel's channels.
+//! window's taps in order, then finished (bias, clamp) in registers and stored.
 
 #![allow(unsafe_op_in_unsafe_fn)]
 
 use super::super::depthwise::Geometry;
 use super::super::epilogue::Epilogue;
+use super::finish::{Finish, finish_avx2, finish_avx512};
 use super::lanes::{avx2, avx512};
 use std::ops::Range;
 
 /// Interior pixels per tile.
-const TILE: usize = 4;
+const TILE: usize = 6;
 
-/// Where one output row reads: the image, its rows from `iy` for filter rows `ky`.
+/// Where one output row reads: the image, its rows from `iy` for filter rows `ky`; and the
+/// finish.
 struct Source {
     image: *const f32,
     filter: *const f32,
     iy: usize,
     ky: Range<usize>,
+    finish: Finish,
 }
 
 macro_rules! depthwise_row {
-    ($name:ident, $tile:ident, $isa:ident, $feature:literal) => {
+    ($name:ident, $tile:ident, $isa:ident, $finish:ident, $feature:literal) => {
         /// Output row `r` (counted over N·OH) into `dst`, every element written.
         ///
         /// # Safety
@@ -46,7 +49,8 @@ macro_rules! depthwise_row {
             let dst = &mut dst[..cols.output * c];
             let ky = rows.valid_taps(y);
             let iy = (y * rows.stride + ky.start).saturating_sub(rows.pad);
-            let src = Source { image: image.as_ptr(), filter: filter.as_ptr(), iy, ky };
+            let finish = Finish::of(epilogue, c);
+            let src = Source { image: image.as_ptr(), filter: filter.as_ptr(), iy, ky, finish };
             let first = cols.pad.div_ceil(cols.stride).min(cols.output);
             let last = (cols.input + cols.pad)
                 .checked_sub(cols.window)
@@ -62,7 +66,7 @@ macro_rules! depthwise_row {
                     x += 1;
                 }
             }
-            if E::ACTIVE {
+            if src.finish.leaves_epilogue::<E>() {
                 for pixel in dst.chunks_exact_mut(c) {
                     epilogue.apply(0, pixel);
                 }
@@ -81,7 +85,7 @@ macro_rules! depthwise_row {
         ) {
             use $isa::*;
             let (c, cols) = (g.depth, &g.cols);
-            let (line, kw) = (cols.input * c, cols.window);
+            let (line, kw, step) = (cols.input * c, cols.window, cols.stride * c);
             let mut c0 = 0;
             while c0 < c {
                 let m = mask(c - c0);
@@ -91,14 +95,15 @@ macro_rules! depthwise_row {
                     let taps = src.filter.add((ky * kw + kx.start) * c + c0);
                     for (dx, k) in kx.clone().enumerate() {
                         let f = load(taps.add(dx * c), m);
-                        for p in 0..P {
-                            let at = ((x + p) * cols.stride + k - cols.pad) * c;
-                            acc[p] = fma(load(row.add(at), m), f, acc[p]);
+                        // Pixel p's tap is `step` further along the input row than pixel p−1's.
+                        let at = row.add((x * cols.stride + k - cols.pad) * c);
+                        for (p, a) in acc.iter_mut().enumerate() {
+                            *a = fma(load(at.add(p * step), m), f, *a);
                         }
                     }
                 }
                 for (p, a) in acc.iter().enumerate() {
-                    store(dst.add((x + p) * c + c0), m, *a);
+                    store(dst.add((x + p) * c + c0), m, $finish(&src.finish, *a, c0, m));
                 }
                 c0 += LANES;
             }
@@ -106,5 +111,5 @@ macro_rules! depthwise_row {
     };
 }
 
-depthwise_row!(row_avx512, tile_avx512, avx512, "avx512f");
-depthwise_row!(row_avx2, tile_avx2, avx2, "avx2,fma");
+depthwise_row!(row_avx512, tile_avx512, avx512, finish_avx512, "avx512f");
+depthwise_row!(row_avx2, tile_avx2, avx2, finish_avx2, "avx2,fma");

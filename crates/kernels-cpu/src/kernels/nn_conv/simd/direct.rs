@@ -1,19 +1,29 @@
-//! Direct convolution rows in f32 vectors: tiles of 6 consecutive output pixels by up to two
+//! Direct convolution rows in f32 vectors: tiles of consecutive output pixels by up to four
 //! vectors of output channels accumulate in registers over the window's taps and the input
-//! channels (one filter load per input channel feeds the tile; each input value is broadcast);
-//! the epilogue then finishes each pixel.
+//! channels (one filter load per input channel and vector feeds the tile; each input value is
+//! broadcast), then are finished (bias, clamp) and stored. Narrow outputs take wider tiles of
+//! pixels, so there are always a dozen independent accumulators.
 
 #![allow(unsafe_op_in_unsafe_fn)]
 
 use super::super::epilogue::Epilogue;
 use super::super::im2col::ConvGeometry;
+use super::finish::{Finish, finish_avx2, finish_avx512};
 use super::lanes::{avx2, avx512};
+use std::ops::Range;
 
-/// Output pixels per register tile.
-const TILE: usize = 6;
+/// The part of the image one output row reads, and the finish.
+struct Source {
+    image: *const f32,
+    filter: *const f32,
+    line: usize,
+    iy: usize,
+    ky: Range<usize>,
+    finish: Finish,
+}
 
 macro_rules! direct_row {
-    ($name:ident, $tile:ident, $isa:ident, $feature:literal) => {
+    ($name:ident, $tile:ident, $isa:ident, $finish:ident, $feature:literal, $max_vectors:expr) => {
         /// Output row `r` (counted over N·OH) into `dst`, every element written.
         ///
         /// # Safety
@@ -38,98 +48,105 @@ macro_rules! direct_row {
             let dst = &mut dst[..cols.output * od];
             let ky = rows.valid_taps(y);
             let iy = (y * rows.stride + ky.start).saturating_sub(rows.pad);
-            let src = Source { image: image.as_ptr(), line: cols.input * c, iy, ky };
+            let finish = Finish::of(epilogue, od);
+            let src = Source {
+                image: image.as_ptr(),
+                filter: filter.as_ptr(),
+                line: cols.input * c,
+                iy,
+                ky,
+                finish,
+            };
             // Pixels whose whole window row lies inside the image.
             let first = cols.pad.div_ceil(cols.stride).min(cols.output);
             let last = (cols.input + cols.pad)
                 .checked_sub(cols.window)
                 .map_or(0, |v| v / cols.stride + 1)
                 .clamp(first, cols.output);
-            let mut x = 0;
-            while x < cols.output {
-                let tile = if x >= first && x + TILE <= last { TILE } else { 1 };
-                let kx = if tile == TILE { 0..cols.window } else { cols.valid_taps(x) };
-                let mut o0 = 0;
-                while o0 < od {
-                    let lanes = (od - o0).min(2 * LANES);
-                    let out = dst.as_mut_ptr().add(x * od + o0);
-                    let taps = filter.as_ptr().add(o0);
-                    if tile == TILE {
-                        $tile::<TILE>(g, &src, taps, x, kx.clone(), lanes, out);
-                    } else {
-                        $tile::<1>(g, &src, taps, x, kx.clone(), lanes, out);
-                    }
-                    o0 += lanes;
+            let out = dst.as_mut_ptr();
+            let mut o0 = 0;
+            while o0 < od {
+                let vectors = (od - o0).div_ceil(LANES).min($max_vectors);
+                let lanes = (od - o0).min(vectors * LANES);
+                let mut x = 0;
+                while x < cols.output {
+                    let inside = |p: usize| x >= first && x + p <= last;
+                    let kx = || 0..cols.window;
+                    x += match vectors {
+                        1 if inside(12) => $tile::<12, 1>(g, &src, x, kx(), o0, lanes, out),
+                        2 if inside(6) => $tile::<6, 2>(g, &src, x, kx(), o0, lanes, out),
+                        3 if inside(4) => $tile::<4, 3>(g, &src, x, kx(), o0, lanes, out),
+                        4 if inside(4) => $tile::<4, 4>(g, &src, x, kx(), o0, lanes, out),
+                        1 if inside(4) => $tile::<4, 1>(g, &src, x, kx(), o0, lanes, out),
+                        2 if inside(4) => $tile::<4, 2>(g, &src, x, kx(), o0, lanes, out),
+                        1 => $tile::<1, 1>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
+                        2 => $tile::<1, 2>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
+                        3 => $tile::<1, 3>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
+                        _ => $tile::<1, 4>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
+                    };
                 }
-                x += tile;
+                o0 += lanes;
             }
-            if E::ACTIVE {
+            if src.finish.leaves_epilogue::<E>() {
                 for pixel in dst.chunks_exact_mut(od) {
                     epilogue.apply(0, pixel);
                 }
             }
         }
 
-        /// `P` pixels from `x`, `lanes` (at most two vectors) output channels from `taps`
-        /// (the filter offset to the first of them): accumulate, then store to `out`.
+        /// `P` pixels from `x` (window columns `kx` inside the image) by `lanes` output
+        /// channels from `o0` (in `V` vectors): accumulate, finish, store into `out` (the row).
+        /// Returns `P`.
         #[inline]
         #[target_feature(enable = $feature)]
-        unsafe fn $tile<const P: usize>(
+        unsafe fn $tile<const P: usize, const V: usize>(
             g: &ConvGeometry,
             src: &Source,
-            taps: *const f32,
             x: usize,
-            kx: std::ops::Range<usize>,
+            kx: Range<usize>,
+            o0: usize,
             lanes: usize,
             out: *mut f32,
-        ) {
+        ) -> usize {
             use $isa::*;
             let (c, od, cols) = (g.in_depth, g.out_depth, &g.cols);
-            let masks = [mask(lanes), mask(lanes.saturating_sub(LANES))];
-            let two = lanes > LANES;
-            let mut acc = [[zero(); 2]; P];
+            let mut masks = [mask(0); V];
+            for (v, m) in masks.iter_mut().enumerate() {
+                *m = mask(lanes.saturating_sub(v * LANES));
+            }
+            let mut acc = [[zero(); V]; P];
             for (dy, ky) in src.ky.clone().enumerate() {
                 let row = src.image.add((src.iy + dy) * src.line);
                 for k in kx.clone() {
-                    let mut at = [row; P];
-                    for (p, a) in at.iter_mut().enumerate() {
-                        *a = row.add(((x + p) * cols.stride + k - cols.pad) * c);
-                    }
-                    let f = taps.add((ky * cols.window + k) * c * od);
+                    // Pixel p's input channels are `step` further along the row than p−1's.
+                    let at = row.add((x * cols.stride + k - cols.pad) * c);
+                    let step = cols.stride * c;
+                    let taps = src.filter.add((ky * cols.window + k) * c * od + o0);
                     for ci in 0..c {
-                        let w0 = load(f.add(ci * od), masks[0]);
-                        if two {
-                            let w1 = load(f.add(ci * od + LANES), masks[1]);
-                            for p in 0..P {
-                                let v = splat(*at[p].add(ci));
-                                acc[p][0] = fma(v, w0, acc[p][0]);
-                                acc[p][1] = fma(v, w1, acc[p][1]);
-                            }
-                        } else {
-                            for p in 0..P {
-                                acc[p][0] = fma(splat(*at[p].add(ci)), w0, acc[p][0]);
+                        let mut w = [zero(); V];
+                        for (v, w) in w.iter_mut().enumerate() {
+                            *w = load(taps.add(ci * od + v * LANES), masks[v]);
+                        }
+                        for p in 0..P {
+                            let b = splat(*at.add(p * step + ci));
+                            for v in 0..V {
+                                acc[p][v] = fma(b, w[v], acc[p][v]);
                             }
                         }
                     }
                 }
             }
             for (p, a) in acc.iter().enumerate() {
-                store(out.add(p * od), masks[0], a[0]);
-                if two {
-                    store(out.add(p * od + LANES), masks[1], a[1]);
+                for v in 0..V {
+                    let channel = o0 + v * LANES;
+                    let value = $finish(&src.finish, a[v], channel, masks[v]);
+                    store(out.add((x + p) * od + channel), masks[v], value);
                 }
             }
+            P
         }
     };
 }
 
-/// The part of the image one output row reads: input rows from `iy` for filter rows `ky`.
-struct Source {
-    image: *const f32,
-    line: usize,
-    iy: usize,
-    ky: std::ops::Range<usize>,
-}
-
-direct_row!(row_avx512, tile_avx512, avx512, "avx512f");
-direct_row!(row_avx2, tile_avx2, avx2, "avx2,fma");
+direct_row!(row_avx512, tile_avx512, avx512, finish_avx512, "avx512f", 4);
+direct_row!(row_avx2, tile_avx2, avx2, finish_avx2, "avx2,fma", 2);

@@ -50,6 +50,34 @@ pub(super) mod avx512 {
     pub(crate) unsafe fn fma(a: V, b: V, c: V) -> V {
         _mm512_fmadd_ps(a, b, c)
     }
+
+    /// `a + b`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) unsafe fn add(a: V, b: V) -> V {
+        _mm512_add_ps(a, b)
+    }
+
+    /// `a − b`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) unsafe fn sub(a: V, b: V) -> V {
+        _mm512_sub_ps(a, b)
+    }
+
+    /// `max(a, b)`, `b` where either is NaN.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) unsafe fn max(a: V, b: V) -> V {
+        _mm512_max_ps(a, b)
+    }
+
+    /// `min(a, b)`, `b` where either is NaN.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) unsafe fn min(a: V, b: V) -> V {
+        _mm512_min_ps(a, b)
+    }
 }
 
 pub(super) mod avx2 {
@@ -96,5 +124,33 @@ pub(super) mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     pub(crate) unsafe fn fma(a: V, b: V, c: V) -> V {
         _mm256_fmadd_ps(a, b, c)
+    }
+
+    /// `a + b`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(crate) unsafe fn add(a: V, b: V) -> V {
+        _mm256_add_ps(a, b)
+    }
+
+    /// `a − b`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(crate) unsafe fn sub(a: V, b: V) -> V {
+        _mm256_sub_ps(a, b)
+    }
+
+    /// `max(a, b)`, `b` where either is NaN.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(crate) unsafe fn max(a: V, b: V) -> V {
+        _mm256_max_ps(a, b)
+    }
+
+    /// `min(a, b)`, `b` where either is NaN.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(crate) unsafe fn min(a: V, b: V) -> V {
+        _mm256_min_ps(a, b)
     }
 }

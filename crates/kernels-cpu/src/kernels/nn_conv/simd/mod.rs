@@ -8,6 +8,8 @@ mod depthwise;
 #[cfg(target_arch = "x86_64")]
 mod direct;
 #[cfg(target_arch = "x86_64")]
+mod finish;
+#[cfg(target_arch = "x86_64")]
 mod lanes;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests;

@@ -5,7 +5,7 @@
 
 use super::super::depthwise::{Geometry, depthwise_nhwc};
 use super::super::direct;
-use super::super::epilogue::Plain;
+use super::super::epilogue::{ChannelAffine, ChannelOps, Epilogue, Plain};
 use super::super::im2col::ConvGeometry;
 use super::super::params::{Axis, Padding};
 
@@ -112,4 +112,67 @@ fn direct_rows_agree_with_the_generic_code() {
             assert_agree(&out, &wide, &format!("{isa} direct {h}x{w}x{c} k{k} s{stride} oc{oc}"));
         }
     }
+}
+
+/// A bias then Relu6, in both forms: scalar (`apply`, what the f64 path runs) and as channel
+/// operations (what the vector rows apply in registers).
+struct BiasRelu6<W>(Vec<W>);
+
+impl<W: Copy + Sync + PartialOrd + std::ops::Add<Output = W> + From<f32>> Epilogue<W>
+    for BiasRelu6<W>
+{
+    fn apply(&self, c0: usize, values: &mut [W]) {
+        let (zero, six) = (W::from(0.0), W::from(6.0));
+        for (v, &b) in values.iter_mut().zip(&self.0[c0..]) {
+            let x = *v + b;
+            *v = if x < zero {
+                zero
+            } else if x > six {
+                six
+            } else {
+                x
+            };
+        }
+    }
+
+    fn channel_ops(&self) -> Option<ChannelOps<'_, W>> {
+        Some(ChannelOps {
+            affine: ChannelAffine::Bias(&self.0),
+            low: W::from(0.0),
+            high: W::from(6.0),
+        })
+    }
+}
+
+#[test]
+fn rows_finish_a_bias_and_clamp_in_registers_as_the_scalar_epilogue_does() {
+    let (h, w, c) = (7, 15, 24);
+    let (rows, cols) = axes(h, w, 3, 1, Padding::Same);
+    let bias: Vec<f64> = values(c, 3).iter().map(|b| b * 4.0).collect();
+    let narrow = |v: &[f64]| v.iter().map(|&v| v as f32).collect::<Vec<f32>>();
+    let (x, f) = (values(h * w * c, 7), values(9 * c, 5));
+    let g = Geometry { rows, cols, depth: c, multiplier: 1 };
+    let mut wide = vec![0f64; h * w * c];
+    depthwise_nhwc(&g, &x, &f, &mut wide, &BiasRelu6(bias.clone()));
+    let mut out = vec![0f32; h * w * c];
+    depthwise_nhwc(&g, &narrow(&x), &narrow(&f), &mut out, &BiasRelu6(narrow(&bias)));
+    assert_agree(&out, &wide, "depthwise + bias + relu6");
+    assert!(out.iter().any(|&v| v == 6.0) && out.iter().any(|&v| v == 0.0), "both bounds hit");
+
+    let oc = c;
+    let g = ConvGeometry {
+        batch: 1,
+        rows,
+        cols,
+        in_depth: c,
+        filter_depth: c,
+        out_depth: oc,
+        groups: 1,
+    };
+    let f = values(9 * c * oc, 5);
+    let mut wide = vec![0f64; h * w * oc];
+    direct::conv(&g, &x, &f, &mut wide, &BiasRelu6(bias.clone()));
+    let mut out = vec![0f32; h * w * oc];
+    direct::conv(&g, &narrow(&x), &narrow(&f), &mut out, &BiasRelu6(narrow(&bias)));
+    assert_agree(&out, &wide, "direct + bias + relu6");
 }
