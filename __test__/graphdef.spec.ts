@@ -250,7 +250,9 @@ function runFrozen(graphDef: Uint8Array, image: NDArray, output: string, rewrite
   const [y] = graph.asDefault(() => tf.importGraphDef(graphDef, { name: '', returnElements: [output] }))! as Tensor[]
   const config = rewrites
     ? undefined
-    : { graphOptions: { optimizerOptions: { optLevel: 'L0' as const }, rewriteOptions: { disableMetaOptimizer: true } } }
+    : {
+        graphOptions: { optimizerOptions: { optLevel: 'L0' as const }, rewriteOptions: { disableMetaOptimizer: true } },
+      }
   const sess = new tf.Session({ graph, config })
   try {
     return sess.run(y, { 'image:0': image })

@@ -9,7 +9,12 @@ const OFF: SessionConfig = {
 }
 
 /** Runs `fetches` traced; returns the values and the executed nodes' (name → op). */
-function traced(graph: tf.Graph, config: SessionConfig | undefined, fetches: tf.Tensor[], feeds: Map<tf.Tensor, number[] | NDArray>) {
+function traced(
+  graph: tf.Graph,
+  config: SessionConfig | undefined,
+  fetches: tf.Tensor[],
+  feeds: Map<tf.Tensor, number[] | NDArray>,
+) {
   const sess = new tf.Session({ graph, config })
   const metadata = new tf.RunMetadata()
   const values = sess.run(fetches, feeds, { traceLevel: 'FULL_TRACE' }, metadata)
@@ -58,7 +63,11 @@ test('a convolution, its bias and Relu6 run as one fused op with the same result
     const h = tf.nn.biasAdd(tf.nn.conv2d(x, w, 1, 'SAME'), tf.constant([0.5, 6, -1], { name: 'b' }), { name: 'bias' })
     return { x, y: tf.nn.relu6(h, 'act') }
   })
-  const image = new NDArray('float32', [1, 5, 5, 2], Float32Array.from({ length: 50 }, (_, i) => ((i * 7) % 11) / 4 - 1))
+  const image = new NDArray(
+    'float32',
+    [1, 5, 5, 2],
+    Float32Array.from({ length: 50 }, (_, i) => ((i * 7) % 11) / 4 - 1),
+  )
   const on = traced(g, undefined, [y], new Map([[x, image]]))
   const off = traced(g, OFF, [y], new Map([[x, image]]))
   t.is(on.ops.get('act'), '_FusedConv2D')
@@ -70,9 +79,15 @@ test('a convolution, its bias and Relu6 run as one fused op with the same result
 test('graphOptions are validated, and unknown fields are refused rather than ignored', (t) => {
   const g = new tf.Graph()
   const bad = (config: SessionConfig) => t.throws(() => new tf.Session({ graph: g, config }))
-  t.true(bad({ graphOptions: { optimizerOptions: { optLevel: 'L2' as 'L1' } } }) instanceof tf.errors.InvalidArgumentError)
-  t.true(bad({ graphOptions: { rewriteOptions: { remapping: 'on' as 'ON' } } }) instanceof tf.errors.InvalidArgumentError)
+  t.true(
+    bad({ graphOptions: { optimizerOptions: { optLevel: 'L2' as 'L1' } } }) instanceof tf.errors.InvalidArgumentError,
+  )
+  t.true(
+    bad({ graphOptions: { rewriteOptions: { remapping: 'on' as 'ON' } } }) instanceof tf.errors.InvalidArgumentError,
+  )
   const unknown = bad({ graphOptions: { rewriteOptions: { arithmeticOptimization: 'OFF' } as never } })
   t.regex(String(unknown), /graphOptions\.rewriteOptions\.arithmeticOptimization/)
-  t.notThrows(() => new tf.Session({ graph: g, config: { graphOptions: { rewriteOptions: { remapping: 'OFF' } } } }).close())
+  t.notThrows(() =>
+    new tf.Session({ graph: g, config: { graphOptions: { rewriteOptions: { remapping: 'OFF' } } } }).close(),
+  )
 })

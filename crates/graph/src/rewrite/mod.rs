@@ -1,11 +1,11 @@
 //! Plan-time graph rewrites (TensorFlow's graph optimizer and grappler, in miniature): before a
 //! run signature is planned, a private copy of its pruned graph is simplified: Identity nodes
-//! bypassed, constant subgraphs folded into constants, duplicate computations merged, and
-//! convolutions or products fused with the bias (or batch normalisation) and activation that
-//! follow them. The user's graph is never changed; fed, fetched and targeted nodes keep their
-//! names (and fed ones their place), stateful and control-flow ops are left alone, and each
-//! pass gives identical outputs (the fusions up to floating-point reassociation, as
-//! TensorFlow's own).
+//! bypassed, control edges that order nothing dropped, constant subgraphs folded into
+//! constants, duplicate computations merged, and convolutions or products fused with the bias
+//! (or batch normalisation) and activation that follow them. The user's graph is never
+//! changed; fed, fetched and targeted nodes keep their names (and fed ones their place),
+//! stateful and control-flow ops are left alone, and each pass gives identical outputs (the
+//! fusions up to floating-point reassociation, as TensorFlow's own).
 //!
 //! Rewrites replace nodes in place, keeping ids (so plans still name nodes by id) and keeping
 //! ids a topological order; nodes bypassed this way are dropped when the plan prunes. A pass
@@ -13,6 +13,7 @@
 
 mod constant_folding;
 mod context;
+mod control_pruning;
 mod conv_fusion;
 mod cse;
 mod fusion_patterns;
@@ -34,7 +35,8 @@ pub struct RewriteOptions {
     pub constant_folding: bool,
     /// Merge nodes that compute the same op on the same inputs with the same attrs.
     pub common_subexpression_elimination: bool,
-    /// Bypass `Identity` nodes (grappler's dependency optimizer).
+    /// Bypass `Identity` nodes and drop control edges that order nothing (grappler's
+    /// dependency optimizer).
     pub identity_removal: bool,
     /// Fuse `Conv2D`/`DepthwiseConv2dNative`/`MatMul` with a following bias or batch
     /// normalisation and activation (grappler's remapper).
@@ -98,6 +100,7 @@ pub fn optimize(
     // folded constants.
     if options.identity_removal {
         changed |= identity_removal::remove_identities(&mut work, &run);
+        changed |= control_pruning::prune_control_edges(&mut work, &run);
     }
     if options.constant_folding {
         changed |= constant_folding::fold_constants(&mut work, &run, evaluator);

@@ -143,3 +143,34 @@ fn a_control_edge_from_an_identity_of_a_fed_value_is_kept() {
     assert_eq!(on.f32s(0), [1.0]);
     assert!(on.ran("gate"), "moving the edge onto the fed placeholder would run it");
 }
+
+#[test]
+fn control_edges_from_constants_are_dropped_but_edges_that_order_effects_stay() {
+    let mut b = Builder::default();
+    let x = b.placeholder("x", &[]);
+    // A frozen graph's shape: a NoOp waits on constants (former variable reads) and the
+    // output waits on the NoOp.
+    let c1 = b.constant("c1", &[], &[1.0]);
+    let c2 = b.constant("c2", &[], &[2.0]);
+    let unused = b.constant("unused", &[], &[3.0]);
+    let reads_done = b.node("NoOp", "reads_done", &[], &[unused.node, c1.node], &[]);
+    let y = b.op("Mul", "y", &[x, c2]);
+    let out = b.node("Identity", "out", &[y], &[reads_done.node], &[]);
+    let feeds = [(x, tensor(&[], &[4.0]))];
+    let (on, off) = both(&b.graph, &feeds, &[out], 0.0);
+    assert_eq!(on.f32s(0), [8.0]);
+    assert!(!on.ran("reads_done") && !on.ran("unused") && !on.ran("c1"), "nothing to wait for");
+    assert!(off.ran("reads_done") && off.ran("unused"));
+    // An edge from something with inputs orders it: a random draw still runs first.
+    let shape = b.ints("shape", &[2]);
+    let random = b.node(
+        "RandomUniform",
+        "random",
+        &[shape],
+        &[],
+        &[("dtype", AttrValue::Type(DType::Float32))],
+    );
+    let after = b.node("Identity", "after_random", &[y], &[random.node], &[]);
+    let on = run_with(&b.graph, &config(true), &feeds, &[after], &[]);
+    assert!(on.ran("random"));
+}
