@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import tf, { GraphDef, NDArray, type Tensor } from 'sessionflow'
+import { maxRelativeError, tensorflowPython } from './helpers/tensorflow.js'
 
 const FIXTURES = join('__test__', 'fixtures', 'graphdef')
 
@@ -23,16 +24,6 @@ function decode(e: Encoded): NDArray {
   const bytes = Buffer.from(e.data, 'base64')
   const copy = new Uint8Array(bytes) // aligned for Float32Array
   return new NDArray('float32', e.shape, new Float32Array(copy.buffer))
-}
-
-/** Largest |a − b| / max(|b|, 1e-3) over all elements. */
-function maxRelativeError(a: NDArray, b: NDArray): number {
-  let worst = 0
-  for (let i = 0; i < b.data.length; i++) {
-    const want = Number(b.data[i])
-    worst = Math.max(worst, Math.abs(Number(a.data[i]) - want) / Math.max(Math.abs(want), 1e-3))
-  }
-  return worst
 }
 
 for (const model of ['mlp', 'conv_net']) {
@@ -167,16 +158,6 @@ test('unknown ops, corrupt bytes and bad text are typed errors, and the graph is
     ['kept'],
   )
 })
-
-/** A Python with TensorFlow: `SESSIONFLOW_TF_PYTHON`, else `python3` if it has TensorFlow. */
-function tensorflowPython(): string | null {
-  for (const python of [process.env.SESSIONFLOW_TF_PYTHON, 'python3']) {
-    if (!python) continue
-    const probe = spawnSync(python, ['-c', 'import tensorflow'], { stdio: 'ignore', timeout: 120_000 })
-    if (probe.status === 0) return python
-  }
-  return null
-}
 
 test('TensorFlow imports a graph exported here and computes the same outputs', (t) => {
   const python = tensorflowPython()

@@ -184,6 +184,12 @@ export interface GradientsSpec {
   name: string
 }
 
+/** `graphOptions`. */
+export interface GraphOptions {
+  optimizerOptions?: OptimizerOptions
+  rewriteOptions?: RewriteOptions
+}
+
 /**
  * Bytes of host memory the engine's device allocators hold in this process, across all
  * sessions: it falls when a session is closed or garbage-collected.
@@ -255,6 +261,14 @@ export interface NodeStats {
   thread: number
 }
 
+/** `graphOptions.optimizerOptions`. */
+export interface OptimizerOptions {
+  /** `'L1'` (default: fold constants, merge duplicates) or `'L0'` (neither). */
+  optLevel?: string
+  doCommonSubexpressionElimination?: boolean
+  doConstantFolding?: boolean
+}
+
 /** The static dtype and shape of one output; `shape` is absent for unknown rank. */
 export interface OutputInfo {
   dtype: string
@@ -263,6 +277,17 @@ export interface OutputInfo {
 
 /** Every op type the engine can build, sorted (for `sessionflow inspect`). */
 export declare function registeredOps(): Array<string>
+
+/**
+ * `graphOptions.rewriteOptions` (grappler's `RewriterConfig`); toggles are `'DEFAULT'`,
+ * `'ON'` or `'OFF'`.
+ */
+export interface RewriteOptions {
+  constantFolding?: string
+  dependencyOptimization?: string
+  remapping?: string
+  disableMetaOptimizer?: boolean
+}
 
 /** Per-run options from JS (TF's `RunOptions`). */
 export interface RunOptions {
@@ -294,6 +319,8 @@ export interface SessionConfig {
   memoryLimit?: number
   /** Memory options of accelerator devices. */
   gpuOptions?: GpuOptions
+  /** Which plan-time graph rewrites run. */
+  graphOptions?: GraphOptions
 }
 
 /**

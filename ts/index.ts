@@ -82,6 +82,7 @@ export {
 } from './graph_def.js'
 export { type ImportGraphDefOptions, importGraphDef } from './import_graph_def.js'
 export type { GpuOptions, MemoryStats } from './memory.js'
+export type { GraphOptions, OptimizerOptions, RewriteOptions, RewriteToggle } from './graph_options.js'
 export { type ArrayElement, type ArrayValue, NDArray } from './ndarray.js'
 export { Operation } from './operation.js'
 export * from './ops/index.js'

@@ -13,6 +13,7 @@ import { type Fetch, type FetchResult, planFetches } from './fetch.js'
 import { Graph, defaultGraphStack, getDefaultGraph } from './graph.js'
 import type { GraphDef } from './graph_def.js'
 import { type Callable, callNativeAsync, makeCallable } from './callable.js'
+import { type GraphOptions, toNativeGraphOptions } from './graph_options.js'
 import { type GpuOptions, type MemoryStats, toMemoryStats } from './memory.js'
 import { type NativeSession, type RunResult, addon, callNative } from './native.js'
 import { NDArray } from './ndarray.js'
@@ -47,6 +48,8 @@ export interface SessionConfig {
   memoryLimit?: number
   /** How accelerator devices (CUDA, Vulkan) take their memory (TF's `gpu_options`). */
   gpuOptions?: GpuOptions
+  /** Which graph rewrites run when a step is planned (TF's `graph_options`; all by default). */
+  graphOptions?: GraphOptions
 }
 
 /** The ConfigProto fields the engine honours; any other is refused rather than ignored. */
@@ -59,6 +62,7 @@ const SUPPORTED_CONFIG: readonly string[] = [
   'logDevicePlacement',
   'memoryLimit',
   'gpuOptions',
+  'graphOptions',
 ]
 
 /** The fields of `gpuOptions` the engine honours. */
@@ -171,6 +175,7 @@ export class Session {
       logDevicePlacement: engineConfig.logDevicePlacement,
       memoryLimit: engineConfig.memoryLimit,
       gpuOptions: engineConfig.gpuOptions && { ...engineConfig.gpuOptions },
+      graphOptions: toNativeGraphOptions(engineConfig.graphOptions),
     }
     this.#native = callNative(() => new (addon().NativeSession)(nativeGraph, nativeConfig), nativeGraph)
   }

@@ -7,6 +7,7 @@ mod callable;
 mod checkpoint;
 mod graph;
 mod graph_def;
+mod graph_options;
 mod memory;
 mod run_result;
 mod session;

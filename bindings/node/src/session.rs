@@ -1,5 +1,6 @@
 use crate::callable::NativeCallable;
 use crate::graph::{EndpointJs, NativeGraph};
+use crate::graph_options::{GraphOptions, graph_options};
 use crate::memory::{DeviceMemoryStats, GpuOptions, byte_count, device_memory_stats, gpu_options};
 use crate::run_result::{RunOptions, RunResult, RunTask, run_options, run_result, spawn};
 use crate::status::guard;
@@ -38,6 +39,8 @@ pub struct SessionConfig {
     pub memory_limit: Option<f64>,
     /// Memory options of accelerator devices.
     pub gpu_options: Option<GpuOptions>,
+    /// Which plan-time graph rewrites run.
+    pub graph_options: Option<GraphOptions>,
 }
 
 /// A device as `listDevices()` reports it.
@@ -258,6 +261,7 @@ fn engine_config(config: Option<SessionConfig>) -> Result<EngineConfig> {
         log_device_placement: config.log_device_placement.unwrap_or(false),
         cpu_memory_limit: byte_count(config.memory_limit, "memoryLimit")?,
         gpu_options: gpu_options(config.gpu_options)?,
+        graph_options: graph_options(config.graph_options),
     })
 }
 

@@ -14,6 +14,8 @@ pub enum AttrValue {
     ListInt(Vec<i64>),
     ListFloat(Vec<f32>),
     ListType(Vec<DType>),
+    /// `list(string)`, e.g. `_FusedConv2D.fused_ops`.
+    ListString(Vec<String>),
 }
 
 impl AttrValue {
@@ -30,6 +32,7 @@ impl AttrValue {
             AttrValue::ListInt(_) => "list(int)",
             AttrValue::ListFloat(_) => "list(float)",
             AttrValue::ListType(_) => "list(type)",
+            AttrValue::ListString(_) => "list(string)",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! each distinct (feeds, fetches, targets) signature is pruned and planned once — kernels
 //! built, buffers' last uses counted — and the [`Executor`](executor) then runs the cached plan.
 
+mod constant_folder;
 mod executor;
 mod frame_state;
 mod frames;

@@ -1,3 +1,4 @@
+use crate::constant_folder::ConstantFolder;
 use crate::executor::{ExecOptions, InterOp, execute};
 use crate::partial_run::PartialRun;
 use crate::placer::Placer;
@@ -5,6 +6,7 @@ use crate::plan::{KernelSource, Plan, build_kernel};
 use crate::resources::SessionResources;
 use crate::run_options::{RunMetadata, RunOptions};
 use sessionflow_core::{Device, KernelRegistry, OpKernel, Result, Status, Tensor};
+use sessionflow_graph::rewrite::{RewriteOptions, optimize};
 use sessionflow_graph::{Endpoint, Graph, Node, NodeId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -25,6 +27,8 @@ pub struct SessionOptions {
     pub allow_soft_placement: bool,
     /// Print each node's device to stderr when a plan is built.
     pub log_device_placement: bool,
+    /// The graph rewrites run on each plan's copy of the graph (all by default).
+    pub rewrites: RewriteOptions,
 }
 
 /// What a run asks for; plans are cached under it.
@@ -67,6 +71,7 @@ pub struct Session {
     default_timeout: Option<std::time::Duration>,
     allow_soft_placement: bool,
     log_device_placement: bool,
+    rewrites: RewriteOptions,
     /// Partial runs in progress, by handle.
     partial_runs: Mutex<HashMap<String, Arc<Mutex<PartialRun>>>>,
     next_partial_run: AtomicU64,
@@ -109,6 +114,7 @@ impl Session {
             default_timeout: options.default_timeout,
             allow_soft_placement: options.allow_soft_placement,
             log_device_placement: options.log_device_placement,
+            rewrites: options.rewrites,
             partial_runs: Mutex::new(HashMap::new()),
             next_partial_run: AtomicU64::new(1),
             stateful_kernels: Mutex::new(HashMap::new()),
@@ -280,8 +286,11 @@ impl Session {
             return Ok(Arc::clone(plan));
         }
         let graph = self.graph.read().unwrap_or_else(PoisonError::into_inner);
+        // Plan-time rewrites work on a copy; `None` when nothing applies.
+        let (s, folder) = (&signature, ConstantFolder::new(&self.registry, &self.devices));
+        let rewritten = optimize(&graph, &s.feeds, &s.fetches, &s.targets, &self.rewrites, &folder);
         let plan = Arc::new(Plan::build(
-            &graph,
+            rewritten.as_ref().unwrap_or(&graph),
             &signature.feeds,
             &signature.fetches,
             &signature.targets,

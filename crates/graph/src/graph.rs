@@ -446,6 +446,7 @@ fn output_types(op: &OpDef, attrs: &AttrMap) -> Result<Vec<DType>> {
 }
 
 mod back_edge;
+mod replace;
 mod revert;
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod node;
 mod op_def;
 mod op_registry;
 pub mod ops;
+pub mod rewrite;
 mod shape_inference;
 
 pub use gradients::{GradContext, GradFn, GradientRequest, add_gradients};

@@ -36,6 +36,7 @@ pub enum AttrKind {
     ListInt,
     ListFloat,
     ListType,
+    ListString,
 }
 
 impl AttrKind {
@@ -51,6 +52,7 @@ impl AttrKind {
             "list(int)" => AttrKind::ListInt,
             "list(float)" => AttrKind::ListFloat,
             "list(type)" => AttrKind::ListType,
+            "list(string)" => AttrKind::ListString,
             other => panic!("op definition uses unknown attr kind '{other}'"),
         }
     }
@@ -69,6 +71,7 @@ impl AttrKind {
                 | (AttrKind::ListInt, AttrValue::ListInt(_))
                 | (AttrKind::ListFloat, AttrValue::ListFloat(_))
                 | (AttrKind::ListType, AttrValue::ListType(_))
+                | (AttrKind::ListString, AttrValue::ListString(_))
         )
     }
 }
@@ -229,6 +232,13 @@ fn parse_default(kind: AttrKind, v: &str) -> AttrValue {
         AttrKind::Shape if v == "unknown" => AttrValue::Shape(PartialShape::unknown()),
         AttrKind::ListInt => AttrValue::ListInt(parse_list(v).unwrap_or_else(|| bad())),
         AttrKind::ListFloat => AttrValue::ListFloat(parse_list(v).unwrap_or_else(|| bad())),
+        AttrKind::ListString => AttrValue::ListString(
+            parse_list::<String>(v)
+                .unwrap_or_else(|| bad())
+                .into_iter()
+                .map(|s| s.trim_matches('\'').to_owned())
+                .collect(),
+        ),
         _ => bad(),
     }
 }

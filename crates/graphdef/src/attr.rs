@@ -24,6 +24,10 @@ pub fn to_proto(v: &AttrValue) -> Result<AttrProto> {
             r#type: v.iter().map(|&t| dtype::to_proto(t) as i32).collect(),
             ..ListValue::default()
         }),
+        AttrValue::ListString(v) => Value::List(ListValue {
+            s: v.iter().map(|s| s.as_bytes().to_vec()).collect(),
+            ..ListValue::default()
+        }),
     };
     Ok(AttrProto { value: Some(value) })
 }
@@ -80,6 +84,15 @@ pub fn from_proto(
         (AttrKind::ListType, Value::List(l)) => AttrValue::ListType(
             l.r#type.iter().map(|&t| dtype::from_proto(t)).collect::<Result<_>>()?,
         ),
+        (AttrKind::ListString, Value::List(l)) => AttrValue::ListString(
+            l.s.iter()
+                .map(|s| {
+                    String::from_utf8(s.clone()).map_err(|_| {
+                        Status::unimplemented(format!("attr '{name}' is not UTF-8 text"))
+                    })
+                })
+                .collect::<Result<_>>()?,
+        ),
         (_, other) => return Err(mismatch(value_kind(other))),
     })
 }
@@ -96,6 +109,7 @@ fn kind_name(kind: AttrKind) -> &'static str {
         AttrKind::ListInt => "list(int)",
         AttrKind::ListFloat => "list(float)",
         AttrKind::ListType => "list(type)",
+        AttrKind::ListString => "list(string)",
     }
 }
 

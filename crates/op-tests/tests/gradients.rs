@@ -9,6 +9,8 @@ mod array_table;
 mod checker;
 #[path = "gradients/conv_table.rs"]
 mod conv_table;
+#[path = "gradients/image_table.rs"]
+mod image_table;
 #[path = "gradients/indexing_table.rs"]
 mod indexing_table;
 #[path = "gradients/linalg_table.rs"]
@@ -36,6 +38,7 @@ fn all_cases() -> Vec<GradCase> {
         indexing_table::cases(),
         nn_table::cases(),
         conv_table::cases(),
+        image_table::cases(),
     ]
     .concat()
 }
@@ -73,6 +76,11 @@ fn nn_gradients_match_finite_differences() {
 #[test]
 fn conv_gradients_match_finite_differences() {
     check_all(&conv_table::cases());
+}
+
+#[test]
+fn image_block_and_batch_norm_gradients_match_finite_differences() {
+    check_all(&image_table::cases());
 }
 
 /// Ops with a gradient function that no finite difference can check, and why.

@@ -1,6 +1,7 @@
 //! How a session is configured: the part of TensorFlow's `ConfigProto` the engine honours, and
 //! how its memory options become allocator settings per device.
 
+use crate::graph_options::GraphOptions;
 use sessionflow_alloc::BfcOptions;
 use sessionflow_core::{Result, Status};
 use std::collections::HashMap;
@@ -27,6 +28,8 @@ pub struct SessionConfig {
     pub cpu_memory_limit: Option<u64>,
     /// Memory options of accelerator devices (CUDA, Vulkan).
     pub gpu_options: GpuOptions,
+    /// Which plan-time graph rewrites run (all by default).
+    pub graph_options: GraphOptions,
 }
 
 /// TensorFlow's `GPUOptions`, for every accelerator device (CUDA and Vulkan alike).

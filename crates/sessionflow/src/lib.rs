@@ -11,7 +11,9 @@ pub use sessionflow_graph as graph;
 pub use sessionflow_graphdef as graphdef;
 
 mod config;
+mod graph_options;
 pub use config::{GpuOptions, SessionConfig};
+pub use graph_options::{GraphOptions, OptimizerOptions, RewriterConfig};
 
 use sessionflow_alloc::{CpuAllocator, HostRegions};
 use sessionflow_core::{Allocator, Device, KernelRegistry, Result};
@@ -62,6 +64,7 @@ pub fn open_session(graph: Arc<RwLock<Graph>>, config: &SessionConfig) -> Result
         default_timeout: config.operation_timeout,
         allow_soft_placement: config.allow_soft_placement,
         log_device_placement: config.log_device_placement,
+        rewrites: config.graph_options.rewrites()?,
     };
     Session::new(graph, local_devices(config)?, Arc::clone(kernel_registry()), &options)
 }

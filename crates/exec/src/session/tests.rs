@@ -385,7 +385,8 @@ fn a_run_past_its_timeout_fails_with_deadline_exceeded() {
 
 #[test]
 fn tracing_records_every_executed_node() {
-    let f = fixture();
+    // Without plan-time rewrites, which would fold `b` into a constant.
+    let f = fixture_with(&SessionOptions { rewrites: RewriteOptions::NONE, ..Default::default() });
     let a = f.constant("a", &[2], &[1.0f64, 2.0]);
     let b = f.op("Mul", "b", &[a, a]);
     let c = f.op("AddV2", "c", &[b, a]);

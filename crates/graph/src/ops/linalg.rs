@@ -46,7 +46,7 @@ pub(super) fn register(r: &mut OpRegistry) {
     );
 }
 
-fn matmul_shape(c: &mut InferenceContext<'_>) -> Result<()> {
+pub(super) fn matmul_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     let a = c.with_rank(0, 2)?.dims().map(<[_]>::to_vec);
     let b = c.with_rank(1, 2)?.dims().map(<[_]>::to_vec);
     let (ta, tb) = (c.attr_bool("transpose_a")?, c.attr_bool("transpose_b")?);

@@ -6,6 +6,8 @@ mod array_grad;
 mod control_flow;
 mod control_flow_grad;
 mod gradient_ops;
+mod image;
+mod image_grad;
 mod indexing;
 mod indexing_grad;
 mod io;
@@ -17,9 +19,11 @@ mod nn_activation;
 mod nn_activation_grad;
 mod nn_conv;
 mod nn_conv_grad;
+mod nn_fused;
 mod random;
 mod reduction;
 mod reduction_grad;
+mod space_batch;
 mod state;
 mod training;
 
@@ -56,6 +60,9 @@ pub(crate) fn register_all(registry: &mut OpRegistry) {
     state::register(registry);
     training::register(registry);
     gradient_ops::register(registry);
+    image::register(registry);
+    nn_fused::register(registry);
+    space_batch::register(registry);
 
     array_grad::register(registry);
     control_flow_grad::register(registry);
@@ -65,6 +72,7 @@ pub(crate) fn register_all(registry: &mut OpRegistry) {
     nn_activation_grad::register(registry);
     nn_conv_grad::register(registry);
     reduction_grad::register(registry);
+    image_grad::register(registry);
     // Variables and their updates: gradients are taken with respect to a variable's read value
     // (the `tf.Variable` tensor), so nothing flows into the handle or through an update. TF
     // gives ReadVariableOp an identity gradient onto the handle; here the read is the end.

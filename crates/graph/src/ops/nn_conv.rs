@@ -6,6 +6,9 @@ mod conv;
 mod pool;
 mod window;
 
+pub(super) use batch_norm::fused_batch_norm_shape;
+pub(super) use conv::{conv2d_shape, depthwise_shape};
+
 use crate::{OpDef, OpRegistry};
 use sessionflow_core::DType;
 

@@ -7,7 +7,7 @@ use sessionflow_core::{PartialShape, Result, Status};
 /// `y` has `x`'s shape with the channel dimension merged with the per-channel vectors';
 /// `batch_mean`, `batch_variance` and `reserve_space_1/2` are vectors of that many channels;
 /// `reserve_space_3` is unknown (TensorFlow's CPU kernel makes it a scalar).
-pub(super) fn fused_batch_norm_shape(c: &mut InferenceContext<'_>) -> Result<()> {
+pub(in crate::ops) fn fused_batch_norm_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     let format = one_of(c.attrs, "data_format", &["NHWC", "NCHW", "NDHWC", "NCDHW"])?;
     let is_training = c.attr_bool("is_training")?;
     let factor = float(c.attrs, "exponential_avg_factor")?;
@@ -37,6 +37,9 @@ pub(super) fn fused_batch_norm_shape(c: &mut InferenceContext<'_>) -> Result<()>
     for i in 1..5 {
         c.set_output(i, PartialShape::new(vec![channels]));
     }
-    c.set_output(5, PartialShape::unknown());
+    // FusedBatchNorm and FusedBatchNormV2 have no `reserve_space_3`.
+    if c.num_outputs() > 5 {
+        c.set_output(5, PartialShape::unknown());
+    }
     Ok(())
 }

@@ -89,7 +89,7 @@ fn spatial(
 }
 
 /// `Conv2D`: input `[N,H,W,C]` (or NCHW), filter `[KH,KW,C/groups,OC]`.
-pub(super) fn conv2d_shape(c: &mut InferenceContext<'_>) -> Result<()> {
+pub(in crate::ops) fn conv2d_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     let a = conv_attrs(c, "Conv2D")?;
     let [batch, rows, cols, depth] = a.format.pick(&dims4(c.input(0)));
     let [f_rows, f_cols, f_depth, out_depth] = dims4(c.input(1));
@@ -123,7 +123,7 @@ pub(super) fn conv2d_shape(c: &mut InferenceContext<'_>) -> Result<()> {
 
 /// `DepthwiseConv2dNative`: input `[N,H,W,C]` (or NCHW), filter `[KH,KW,C,M]`, output depth
 /// `C·M`.
-pub(super) fn depthwise_shape(c: &mut InferenceContext<'_>) -> Result<()> {
+pub(in crate::ops) fn depthwise_shape(c: &mut InferenceContext<'_>) -> Result<()> {
     let a = conv_attrs(c, "DepthwiseConv2dNative")?;
     let [batch, rows, cols, depth] = a.format.pick(&dims4(c.input(0)));
     let [f_rows, f_cols, f_depth, multiplier] = dims4(c.input(1));

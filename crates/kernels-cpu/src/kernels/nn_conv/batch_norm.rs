@@ -1,4 +1,4 @@
-//! `FusedBatchNormV3` on CPU: `T` is f32, f16 or bf16 and the statistics type `U` is f32 (the
+//! `FusedBatchNormV3` (and `FusedBatchNorm`, `FusedBatchNormV2`) on CPU: `T` is f32, f16 or bf16 and the statistics type `U` is f32 (the
 //! only pairs TensorFlow's CPU kernel has). Inference normalises with the given mean and
 //! variance; training computes the batch statistics first, as TensorFlow does.
 
@@ -21,6 +21,8 @@ struct FusedBatchNormKernel<T> {
     is_training: bool,
     rank: usize,
     channels_last: bool,
+    /// 6 for `FusedBatchNormV3`; `FusedBatchNorm` and V2 lack `reserve_space_3`.
+    num_outputs: usize,
     _t: PhantomData<T>,
 }
 
@@ -108,9 +110,8 @@ impl<T: Widen<Wide = f32>> OpKernel for FusedBatchNormKernel<T> {
             saved_mean.as_mut_slice::<f32>()?.copy_from_slice(&m);
             saved_var.as_mut_slice::<f32>()?.copy_from_slice(&var);
         }
-        for (i, t) in
-            [y, batch_mean, batch_var, saved_mean, saved_var, reserve].into_iter().enumerate()
-        {
+        let outputs = [y, batch_mean, batch_var, saved_mean, saved_var, reserve];
+        for (i, t) in outputs.into_iter().take(self.num_outputs).enumerate() {
             ctx.set_output(i, t);
         }
         Ok(())
@@ -208,11 +209,12 @@ fn reduce_channels<T: Widen<Wide = f32>>(
 }
 
 fn factory<T: Widen<Wide = f32>>(node: &NodeView<'_>) -> Result<Box<dyn OpKernel>> {
-    let u = node.attrs.get_type("U")?;
+    // FusedBatchNorm (V1) has no `U`: its statistics are `T`, which is float32.
+    let u = if node.attrs.contains_key("U") { node.attrs.get_type("U")? } else { T::DTYPE };
     if u != DType::Float32 {
         return Err(Status::invalid_argument(format!(
-            "No OpKernel was registered to support Op 'FusedBatchNormV3' used by node {} with U={u}: the CPU kernels take float32 statistics",
-            node.name
+            "No OpKernel was registered to support Op '{}' used by node {} with U={u}: the CPU kernels take float32 statistics",
+            node.op, node.name
         )));
     }
     let format = string(node.attrs, "data_format")?;
@@ -229,13 +231,17 @@ fn factory<T: Widen<Wide = f32>>(node: &NodeView<'_>) -> Result<Box<dyn OpKernel
         is_training: node.attrs.get_bool("is_training")?,
         rank,
         channels_last,
+        num_outputs: node.output_types.len(),
         _t: PhantomData,
     }))
 }
 
 pub(super) fn register(r: &mut KernelRegistry) {
-    let op = "FusedBatchNormV3";
-    r.register(op, DeviceType::CPU, Some(DType::Float32), factory::<f32>);
-    r.register(op, DeviceType::CPU, Some(DType::Float16), factory::<f16>);
-    r.register(op, DeviceType::CPU, Some(DType::BFloat16), factory::<bf16>);
+    // The three versions compute the same; V1 takes only float32.
+    r.register("FusedBatchNorm", DeviceType::CPU, Some(DType::Float32), factory::<f32>);
+    for op in ["FusedBatchNormV2", "FusedBatchNormV3"] {
+        r.register(op, DeviceType::CPU, Some(DType::Float32), factory::<f32>);
+        r.register(op, DeviceType::CPU, Some(DType::Float16), factory::<f16>);
+        r.register(op, DeviceType::CPU, Some(DType::BFloat16), factory::<bf16>);
+    }
 }

@@ -1,6 +1,7 @@
 //! `Conv2D`: validation and layout; the arithmetic is in `im2col`. NCHW is transposed to NHWC
 //! and back; f16/bf16 are computed in f32.
 
+use super::epilogue::Plain;
 use super::im2col::{ConvGeometry, conv_nhwc};
 use super::layout::transpose;
 use super::params::{Axis, Format, Padding, checked_elements, ints, spatial_pair};
@@ -16,7 +17,7 @@ use std::sync::Arc;
 
 /// The attrs of a 2-D convolution, read once.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct ConvAttrs {
+pub(crate) struct ConvAttrs {
     pub format: Format,
     pub padding: Padding,
     /// (height, width)
@@ -25,7 +26,7 @@ pub(super) struct ConvAttrs {
 }
 
 impl ConvAttrs {
-    pub(super) fn from_node(node: &NodeView<'_>) -> Result<ConvAttrs> {
+    pub(crate) fn from_node(node: &NodeView<'_>) -> Result<ConvAttrs> {
         let format = Format::from_attrs(node.attrs)?;
         Ok(ConvAttrs {
             format,
@@ -36,7 +37,7 @@ impl ConvAttrs {
     }
 
     /// The height and width axes for an input of `[h, w]` and a window of `[kh, kw]`.
-    pub(super) fn axes(&self, [h, w]: [usize; 2], [kh, kw]: [usize; 2]) -> Result<[Axis; 2]> {
+    pub(crate) fn axes(&self, [h, w]: [usize; 2], [kh, kw]: [usize; 2]) -> Result<[Axis; 2]> {
         Ok([
             Axis::new(h, kh, self.strides[0], self.dilations[0], self.padding, 0)?,
             Axis::new(w, kw, self.strides[1], self.dilations[1], self.padding, 1)?,
@@ -45,7 +46,7 @@ impl ConvAttrs {
 }
 
 /// The input's (batch, height, width, channels) and the filter's dims, both checked rank 4.
-pub(super) fn conv_inputs(
+pub(crate) fn conv_inputs(
     format: Format,
     input: &TensorShape,
     filter: &TensorShape,
@@ -65,47 +66,51 @@ struct Conv2DKernel<T> {
     _t: PhantomData<T>,
 }
 
+/// The geometry of a `Conv2D` of `input` by `filter`, checked as TensorFlow's kernel checks
+/// it, and the output dims in NHWC order.
+pub(crate) fn conv_geometry(
+    attrs: &ConvAttrs,
+    input: &TensorShape,
+    filter: &TensorShape,
+) -> Result<(ConvGeometry, [usize; 4])> {
+    let ([n, h, w, c], [kh, kw, fd, od]) = conv_inputs(attrs.format, input, filter)?;
+    if fd == 0 {
+        return Err(Status::invalid_argument("filter depth must be stricly positive, got 0"));
+    }
+    if c % fd != 0 {
+        return Err(Status::invalid_argument(format!(
+            "input depth must be evenly divisible by filter depth: {c} vs {fd}"
+        )));
+    }
+    let groups = c / fd;
+    if groups == 0 {
+        return Err(Status::invalid_argument("Number of groups must not be 0"));
+    }
+    if od % groups != 0 {
+        return Err(Status::invalid_argument(format!(
+            "output depth must be evenly divisible by number of groups: {od} vs {groups}"
+        )));
+    }
+    let [rows, cols] = attrs.axes([h, w], [kh, kw])?;
+    let out_dims = [n, rows.output, cols.output, od];
+    let elements = checked_elements(&out_dims)?;
+    if elements > 0 && filter.num_elements()? == 0 {
+        return Err(Status::invalid_argument(
+            "filter must not have zero elements (i.e. all dimensions must be non-zero)",
+        ));
+    }
+    let g =
+        ConvGeometry { batch: n, rows, cols, in_depth: c, filter_depth: fd, out_depth: od, groups };
+    Ok((g, out_dims))
+}
+
 impl<T: Widen> OpKernel for Conv2DKernel<T> {
     fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
         let (input, filter) = (ctx.input(0), ctx.input(1));
         let format = self.attrs.format;
-        let ([n, h, w, c], [kh, kw, fd, od]) = conv_inputs(format, input.shape(), filter.shape())?;
-        if fd == 0 {
-            return Err(Status::invalid_argument("filter depth must be stricly positive, got 0"));
-        }
-        if c % fd != 0 {
-            return Err(Status::invalid_argument(format!(
-                "input depth must be evenly divisible by filter depth: {c} vs {fd}"
-            )));
-        }
-        let groups = c / fd;
-        if groups == 0 {
-            return Err(Status::invalid_argument("Number of groups must not be 0"));
-        }
-        if od % groups != 0 {
-            return Err(Status::invalid_argument(format!(
-                "output depth must be evenly divisible by number of groups: {od} vs {groups}"
-            )));
-        }
-        let [rows, cols] = self.attrs.axes([h, w], [kh, kw])?;
-        let out_dims = [n, rows.output, cols.output, od];
-        checked_elements(&out_dims)?;
+        let (g, out_dims) = conv_geometry(&self.attrs, input.shape(), filter.shape())?;
         let mut out = Tensor::for_overwrite(ctx.allocator(), T::DTYPE, format.shape(out_dims))?;
         if out.num_elements() > 0 {
-            if filter.num_elements() == 0 {
-                return Err(Status::invalid_argument(
-                    "filter must not have zero elements (i.e. all dimensions must be non-zero)",
-                ));
-            }
-            let g = ConvGeometry {
-                batch: n,
-                rows,
-                cols,
-                in_depth: c,
-                filter_depth: fd,
-                out_depth: od,
-                groups,
-            };
             let allocator = ctx.allocator();
             run::<T>(
                 &g,
@@ -135,7 +140,7 @@ fn run<T: Widen>(
         Format::Nhwc => {
             let input = T::widen_slice(input);
             let mut result = Ok(());
-            T::with_wide_out(out, |o| result = conv_nhwc(g, &input, &filter, o, allocator));
+            T::with_wide_out(out, |o| result = conv_nhwc(g, &input, &filter, o, allocator, &Plain));
             result
         }
         Format::Nchw => {
@@ -143,7 +148,7 @@ fn run<T: Widen>(
             let mut nhwc = vec![T::Wide::ZERO; input.len()];
             transpose(input, &mut nhwc, g.in_depth, hw, T::widen);
             let mut result = vec![T::Wide::ZERO; out.len()];
-            conv_nhwc(g, &nhwc, &filter, &mut result, allocator)?;
+            conv_nhwc(g, &nhwc, &filter, &mut result, allocator, &Plain)?;
             transpose(&result, out, g.rows.output * g.cols.output, g.out_depth, T::narrow);
             Ok(())
         }

@@ -1,6 +1,6 @@
 //! Strided matrix products for the convolutions: `gemm` for f32/f64, plain loops for i32.
 
-use crate::kernels::numeric::Numeric;
+use super::simd::SimdConv;
 use gemm::Parallelism;
 use sessionflow_core::{Allocator, Result, Tensor, TensorShape};
 use std::sync::Arc;
@@ -11,7 +11,7 @@ const PARALLEL_THRESHOLD: usize = 1 << 18;
 /// Runs `f` on `len` elements of scratch memory taken from the device's allocator, so that a
 /// kernel's temporary buffers count in the session's memory statistics and limit (TF's
 /// `allocate_temp`). The contents are unspecified: callers overwrite what they read.
-pub(super) fn with_scratch<W: GemmElement, R>(
+pub(crate) fn with_scratch<W: GemmElement, R>(
     allocator: &Arc<dyn Allocator>,
     len: usize,
     f: impl FnOnce(&mut [W]) -> R,
@@ -22,7 +22,7 @@ pub(super) fn with_scratch<W: GemmElement, R>(
 
 /// A strided matrix inside a slice: element (i, j) is at `offset + i·rs + j·cs`.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Mat {
+pub(crate) struct Mat {
     pub offset: usize,
     pub rs: usize,
     pub cs: usize,
@@ -30,7 +30,7 @@ pub(super) struct Mat {
 
 impl Mat {
     /// A row-major matrix with row stride `rs` starting at `offset`.
-    pub(super) fn rows(offset: usize, rs: usize) -> Mat {
+    pub(crate) fn rows(offset: usize, rs: usize) -> Mat {
         Mat { offset, rs, cs: 1 }
     }
 
@@ -44,7 +44,7 @@ impl Mat {
 }
 
 /// How an element type multiplies strided matrices.
-pub(super) trait GemmElement: Numeric + Send + Sync {
+pub(crate) trait GemmElement: SimdConv + Send + Sync {
     /// `dst = a · b` for an `m×k` `a` and a `k×n` `b`, overwriting the `m×n` view of `dst`.
     /// Does nothing when any size is 0 (callers zero-fill `dst` for `k = 0`).
     #[allow(clippy::too_many_arguments)]
@@ -59,6 +59,23 @@ pub(super) trait GemmElement: Numeric + Send + Sync {
         dst: &mut [Self],
         dm: Mat,
     );
+
+    /// [`GemmElement::gemm`] on the calling thread only (for callers that parallelise over
+    /// blocks themselves).
+    #[allow(clippy::too_many_arguments)]
+    fn gemm_serial(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[Self],
+        am: Mat,
+        b: &[Self],
+        bm: Mat,
+        dst: &mut [Self],
+        dm: Mat,
+    ) {
+        Self::gemm(m, n, k, a, am, b, bm, dst, dm)
+    }
 }
 
 macro_rules! gemm_float {
@@ -68,34 +85,66 @@ macro_rules! gemm_float {
                 m: usize, n: usize, k: usize,
                 a: &[$t], am: Mat, b: &[$t], bm: Mat, dst: &mut [$t], dm: Mat,
             ) {
-                if m == 0 || n == 0 || k == 0 {
-                    return;
-                }
-                am.assert_fits(m, k, a.len());
-                bm.assert_fits(k, n, b.len());
-                dm.assert_fits(m, n, dst.len());
-                let parallelism = if m.saturating_mul(n).saturating_mul(k) >= PARALLEL_THRESHOLD {
-                    Parallelism::Rayon(0)
-                } else {
-                    Parallelism::None
-                };
-                // SAFETY: the three views were checked to lie inside their slices just above;
-                // `dst` is a unique borrow, so it aliases neither `a` nor `b`.
-                unsafe {
-                    gemm::gemm(
-                        m, n, k,
-                        dst.as_mut_ptr().add(dm.offset), dm.cs as isize, dm.rs as isize,
-                        false,
-                        a.as_ptr().add(am.offset), am.cs as isize, am.rs as isize,
-                        b.as_ptr().add(bm.offset), bm.cs as isize, bm.rs as isize,
-                        0.0, 1.0,
-                        false, false, false,
-                        parallelism,
-                    );
-                }
+                let parallel = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_THRESHOLD;
+                float_gemm(m, n, k, a, am, b, bm, dst, dm, parallel);
+            }
+
+            fn gemm_serial(
+                m: usize, n: usize, k: usize,
+                a: &[$t], am: Mat, b: &[$t], bm: Mat, dst: &mut [$t], dm: Mat,
+            ) {
+                float_gemm(m, n, k, a, am, b, bm, dst, dm, false);
             }
         }
     )*};
+}
+
+/// `dst = a · b` through `gemm`, on the rayon pool when `parallel`.
+#[allow(clippy::too_many_arguments)]
+fn float_gemm<T: 'static + Copy + num_traits::Zero + num_traits::One>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[T],
+    am: Mat,
+    b: &[T],
+    bm: Mat,
+    dst: &mut [T],
+    dm: Mat,
+    parallel: bool,
+) {
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    am.assert_fits(m, k, a.len());
+    bm.assert_fits(k, n, b.len());
+    dm.assert_fits(m, n, dst.len());
+    let parallelism = if parallel { Parallelism::Rayon(0) } else { Parallelism::None };
+    // SAFETY: the three views were checked to lie inside their slices just above; `dst` is a
+    // unique borrow, so it aliases neither `a` nor `b`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr().add(dm.offset),
+            dm.cs as isize,
+            dm.rs as isize,
+            false,
+            a.as_ptr().add(am.offset),
+            am.cs as isize,
+            am.rs as isize,
+            b.as_ptr().add(bm.offset),
+            bm.cs as isize,
+            bm.rs as isize,
+            T::zero(),
+            T::one(),
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
 }
 
 gemm_float!(f32, f64);

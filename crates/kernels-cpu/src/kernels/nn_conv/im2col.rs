@@ -2,7 +2,13 @@
 //! into a row of a patch matrix (im2col), which multiplies the filter viewed as a
 //! `[KH·KW·C/groups, OC]` matrix. 1×1 stride-1 convolutions and windows covering the whole
 //! image need no copy: the input already is the patch matrix.
+//!
+//! Output rows (pixels) are computed in blocks small enough to stay in cache, blocks in
+//! parallel: each block copies its patches, multiplies on one thread, and runs the epilogue
+//! (bias, activation) over its rows while they are still hot.
 
+use super::direct;
+use super::epilogue::Epilogue;
 use super::gemm::{GemmElement, Mat, with_scratch};
 use super::params::Axis;
 use rayon::prelude::*;
@@ -13,15 +19,18 @@ use std::sync::Arc;
 /// device's allocator, counted in the session's peak: 8 MiB passes ran 3×3 convolutions ~20%
 /// faster in benches/conv2d, but made a small conv net's peak exceed TensorFlow's.
 const PATCH_BUDGET: usize = 1 << 19;
-/// At least this many patch rows per pass, so that `gemm` gets a useful height even for
-/// windows of many channels.
-const MIN_PASS_ROWS: usize = 32;
-/// Patch elements copied per rayon task.
-const TASK_ELEMENTS: usize = 1 << 14;
+/// Elements of patches plus outputs one block aims to keep in a core's L2 cache (256 KiB of
+/// f32).
+const BLOCK_BUDGET: usize = 1 << 16;
+/// Bounds on a block's rows: enough for `gemm` to reach its speed, few enough to share work.
+const MIN_BLOCK_ROWS: usize = 16;
+const MAX_BLOCK_ROWS: usize = 512;
+/// Below this many multiply-adds a convolution runs on the calling thread.
+const PARALLEL_MACS: usize = 1 << 17;
 
 /// The sizes of one convolution, in NHWC terms (validated by the kernel).
 #[derive(Clone, Copy, Debug)]
-pub(super) struct ConvGeometry {
+pub(crate) struct ConvGeometry {
     pub batch: usize,
     pub rows: Axis,
     pub cols: Axis,
@@ -40,95 +49,180 @@ impl ConvGeometry {
     }
 }
 
-/// `out[N,OH,OW,OC] = conv(input[N,H,W,C], filter[KH,KW,C/groups,OC])`; `out` is overwritten.
-pub(super) fn conv_nhwc<W: GemmElement>(
+/// Where the rows of the `A` operand come from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// Output row `r` reads input row `r` (1×1 stride-1 unpadded convolutions: pixels; whole
+    /// windows: images), `k_total` elements each.
+    Direct,
+    /// Patches copied into scratch.
+    Patches,
+}
+
+/// `out[N,OH,OW,OC] = epilogue(conv(input[N,H,W,C], filter[KH,KW,C/groups,OC]))`; `out` is
+/// overwritten.
+pub(crate) fn conv_nhwc<W: GemmElement, E: Epilogue<W>>(
     g: &ConvGeometry,
     input: &[W],
     filter: &[W],
     out: &mut [W],
     allocator: &Arc<dyn Allocator>,
+    epilogue: &E,
 ) -> Result<()> {
     let (rows, cols) = (&g.rows, &g.cols);
-    let out_group = g.out_depth / g.groups;
-    let group_k = g.group_k();
-    // No padding before, and none after that produces output.
-    let unpadded = rows.pad == 0 && cols.pad == 0;
-    let filter_of = |grp: usize| Mat::rows(grp * out_group, g.out_depth);
-    let out_of = |first_row: usize, grp: usize| {
-        Mat::rows(first_row * g.out_depth + grp * out_group, g.out_depth)
-    };
-
-    let pointwise = |a: &Axis| a.window == 1 && a.stride == 1 && a.output == a.input;
-    if pointwise(rows) && pointwise(cols) && unpadded {
-        // Every input pixel is one output pixel: [N·H·W, C] · [C, OC], per group.
-        let m = g.batch * rows.input * cols.input;
-        for grp in 0..g.groups {
-            let a = Mat::rows(grp * g.filter_depth, g.in_depth);
-            W::gemm(
-                m,
-                out_group,
-                g.filter_depth,
-                input,
-                a,
-                filter,
-                filter_of(grp),
-                out,
-                out_of(0, grp),
-            );
-        }
+    let total_rows = g.batch * rows.output * cols.output;
+    let k_total = g.group_k() * g.groups;
+    if total_rows == 0 {
         return Ok(());
     }
+    if k_total == 0 {
+        // Empty windows (no input channels): sums of nothing, finished by the epilogue.
+        out.fill(W::ZERO);
+        finish_rows(out, g.out_depth, epilogue);
+        return Ok(());
+    }
+    if direct::applies(g) {
+        direct::conv(g, input, filter, out, epilogue);
+        return Ok(());
+    }
+    // No padding before, and none after that produces output.
+    let unpadded = rows.pad == 0 && cols.pad == 0;
+    let pointwise = |a: &Axis| a.window == 1 && a.stride == 1 && a.output == a.input;
     let whole =
         |a: &Axis| a.window == a.input && a.output == 1 && (a.dilation == 1 || a.window == 1);
-    if g.groups == 1 && unpadded && whole(rows) && whole(cols) {
-        // One window per image, covering it: each image is one patch row.
-        let k = group_k;
-        W::gemm(
-            g.batch,
-            g.out_depth,
-            k,
+    let direct = unpadded
+        && ((pointwise(rows) && pointwise(cols)) || (g.groups == 1 && whole(rows) && whole(cols)));
+
+    let block_rows = (BLOCK_BUDGET / (k_total + g.out_depth)).clamp(MIN_BLOCK_ROWS, MAX_BLOCK_ROWS);
+    let macs = total_rows.saturating_mul(k_total).saturating_mul(g.out_depth / g.groups.max(1));
+    let parallel = macs >= PARALLEL_MACS && total_rows > block_rows;
+    if direct {
+        run_blocks(
+            g,
+            Source::Direct,
             input,
-            Mat::rows(0, k),
             filter,
-            filter_of(0),
             out,
-            out_of(0, 0),
+            &mut [],
+            0,
+            block_rows,
+            parallel,
+            epilogue,
         );
         return Ok(());
     }
-
-    let total_rows = g.batch * rows.output * cols.output;
-    let k_total = group_k * g.groups;
-    if total_rows == 0 || k_total == 0 {
-        return Ok(());
-    }
-    let pass_rows = (PATCH_BUDGET / k_total).max(MIN_PASS_ROWS).min(total_rows);
-    let rows_per_task = (TASK_ELEMENTS / k_total).max(1);
+    let pass_rows = (PATCH_BUDGET / k_total).max(block_rows).min(total_rows);
+    // Whole blocks per pass, so that blocks never straddle passes.
+    let pass_rows =
+        if pass_rows < total_rows { pass_rows / block_rows * block_rows } else { pass_rows };
     with_scratch(allocator, pass_rows * k_total, |patches: &mut [W]| {
         for first in (0..total_rows).step_by(pass_rows) {
             let m = pass_rows.min(total_rows - first);
-            let buf = &mut patches[..m * k_total];
-            buf.par_chunks_mut(rows_per_task * k_total).enumerate().for_each(|(t, chunk)| {
-                for (i, row) in chunk.chunks_mut(k_total).enumerate() {
-                    fill_row(g, input, first + t * rows_per_task + i, row);
-                }
-            });
-            for grp in 0..g.groups {
-                let a = Mat::rows(grp * group_k, k_total);
-                W::gemm(
-                    m,
-                    out_group,
-                    group_k,
-                    buf,
-                    a,
-                    filter,
-                    filter_of(grp),
-                    out,
-                    out_of(first, grp),
-                );
-            }
+            let pass_out = &mut out[first * g.out_depth..(first + m) * g.out_depth];
+            let scratch = &mut patches[..m * k_total];
+            run_blocks(
+                g,
+                Source::Patches,
+                input,
+                filter,
+                pass_out,
+                scratch,
+                first,
+                block_rows,
+                parallel,
+                epilogue,
+            );
         }
     })
+}
+
+/// Computes the output rows `first..` held by `out` in blocks of `block_rows`, in parallel when
+/// asked; `scratch` holds room for their patches (empty for [`Source::Direct`]).
+#[allow(clippy::too_many_arguments)]
+fn run_blocks<W: GemmElement, E: Epilogue<W>>(
+    g: &ConvGeometry,
+    source: Source,
+    input: &[W],
+    filter: &[W],
+    out: &mut [W],
+    scratch: &mut [W],
+    first: usize,
+    block_rows: usize,
+    parallel: bool,
+    epilogue: &E,
+) {
+    let od = g.out_depth;
+    let k_total = g.group_k() * g.groups;
+    let block = |(b, (out_block, patches)): (usize, (&mut [W], &mut [W]))| {
+        let row0 = first + b * block_rows;
+        let m = out_block.len() / od;
+        let (a, a_offset): (&[W], usize) = match source {
+            Source::Direct => (input, row0 * k_total),
+            Source::Patches => {
+                for (i, row) in patches.chunks_exact_mut(k_total).enumerate() {
+                    fill_row(g, input, row0 + i, row);
+                }
+                (patches, 0)
+            }
+        };
+        multiply(g, m, a, a_offset, filter, out_block);
+        finish_rows(out_block, od, epilogue);
+    };
+    let out_blocks = out.chunks_mut(block_rows * od);
+    match source {
+        Source::Direct if parallel => out
+            .par_chunks_mut(block_rows * od)
+            .enumerate()
+            .for_each(|(b, o)| block((b, (o, &mut [])))),
+        Source::Direct => out_blocks.enumerate().for_each(|(b, o)| block((b, (o, &mut [])))),
+        Source::Patches if parallel => out
+            .par_chunks_mut(block_rows * od)
+            .zip(scratch.par_chunks_mut(block_rows * k_total))
+            .enumerate()
+            .for_each(block),
+        Source::Patches => {
+            out_blocks.zip(scratch.chunks_mut(block_rows * k_total)).enumerate().for_each(block)
+        }
+    }
+}
+
+/// `out_block[m, OC] = a[m, K] · filter` per group, single-threaded: `a` rows start at
+/// `a_offset`, `k_total` apart.
+fn multiply<W: GemmElement>(
+    g: &ConvGeometry,
+    m: usize,
+    a: &[W],
+    a_offset: usize,
+    filter: &[W],
+    out_block: &mut [W],
+) {
+    let (group_k, out_group) = (g.group_k(), g.out_depth / g.groups);
+    let k_total = group_k * g.groups;
+    // Direct 1×1 sources interleave groups by channel, as patches do: group `grp` reads
+    // columns `grp·K..` of each row either way.
+    for grp in 0..g.groups {
+        W::gemm_serial(
+            m,
+            out_group,
+            group_k,
+            a,
+            Mat::rows(a_offset + grp * group_k, k_total),
+            filter,
+            Mat::rows(grp * out_group, g.out_depth),
+            out_block,
+            Mat::rows(grp * out_group, g.out_depth),
+        );
+    }
+}
+
+/// Runs the epilogue over every row (pixel) of `out`.
+#[inline]
+fn finish_rows<W, E: Epilogue<W>>(out: &mut [W], out_depth: usize, epilogue: &E) {
+    if E::ACTIVE && out_depth > 0 {
+        for row in out.chunks_exact_mut(out_depth) {
+            epilogue.apply(0, row);
+        }
+    }
 }
 
 /// Writes the patch of output pixel `r` (counted over N·OH·OW) into `row`, in column order

@@ -6,6 +6,9 @@ mod conv2d;
 mod conv_grad;
 mod depthwise;
 mod depthwise_grad;
+mod depthwise_rows;
+mod direct;
+mod epilogue;
 mod gemm;
 mod im2col;
 mod layout;
@@ -14,7 +17,16 @@ mod patches;
 mod pool;
 mod pool_grad;
 mod pool_ops;
+mod simd;
 mod widen;
+
+pub(crate) use conv2d::{ConvAttrs, conv_geometry};
+pub(crate) use depthwise::{depthwise_geometry, depthwise_nhwc};
+pub(crate) use epilogue::{ChannelAffine, ChannelOps, Epilogue};
+pub(crate) use gemm::{GemmElement, Mat};
+pub(crate) use im2col::conv_nhwc;
+pub(crate) use params::{Format, float, string};
+pub(crate) use widen::Widen;
 
 use sessionflow_core::KernelRegistry;
 

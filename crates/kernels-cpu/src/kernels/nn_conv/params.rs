@@ -16,7 +16,7 @@ pub(super) fn filter_dims(filter: &Tensor, op: &str) -> Result<[usize; 4]> {
 }
 
 /// A `list(int)` attr.
-pub(super) fn ints<'a>(attrs: &'a AttrMap, name: &str) -> Result<&'a [i64]> {
+pub(crate) fn ints<'a>(attrs: &'a AttrMap, name: &str) -> Result<&'a [i64]> {
     match attrs.get(name) {
         Some(AttrValue::ListInt(v)) => Ok(v),
         _ => Err(Status::invalid_argument(format!("attr '{name}' should be a list(int)"))),
@@ -24,7 +24,7 @@ pub(super) fn ints<'a>(attrs: &'a AttrMap, name: &str) -> Result<&'a [i64]> {
 }
 
 /// A `string` attr.
-pub(super) fn string<'a>(attrs: &'a AttrMap, name: &str) -> Result<&'a str> {
+pub(crate) fn string<'a>(attrs: &'a AttrMap, name: &str) -> Result<&'a str> {
     match attrs.get(name) {
         Some(AttrValue::String(s)) => Ok(s),
         _ => Err(Status::invalid_argument(format!("attr '{name}' should be a string"))),
@@ -32,7 +32,7 @@ pub(super) fn string<'a>(attrs: &'a AttrMap, name: &str) -> Result<&'a str> {
 }
 
 /// A `float` attr.
-pub(super) fn float(attrs: &AttrMap, name: &str) -> Result<f32> {
+pub(crate) fn float(attrs: &AttrMap, name: &str) -> Result<f32> {
     match attrs.get(name) {
         Some(AttrValue::Float(v)) => Ok(*v),
         _ => Err(Status::invalid_argument(format!("attr '{name}' should be a float"))),
@@ -41,14 +41,14 @@ pub(super) fn float(attrs: &AttrMap, name: &str) -> Result<f32> {
 
 /// A 4-D image layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Format {
+pub(crate) enum Format {
     Nhwc,
     Nchw,
 }
 
 impl Format {
     /// Reads `data_format`: `NHWC` or `NCHW`.
-    pub(super) fn from_attrs(attrs: &AttrMap) -> Result<Format> {
+    pub(crate) fn from_attrs(attrs: &AttrMap) -> Result<Format> {
         match string(attrs, "data_format")? {
             "NHWC" => Ok(Format::Nhwc),
             "NCHW" => Ok(Format::Nchw),
@@ -57,7 +57,7 @@ impl Format {
     }
 
     /// The (batch, height, width, channel) entries of a 4-value attr or shape.
-    pub(super) fn pick<T: Copy>(self, v: &[T]) -> [T; 4] {
+    pub(crate) fn pick<T: Copy>(self, v: &[T]) -> [T; 4] {
         match self {
             Format::Nhwc => [v[0], v[1], v[2], v[3]],
             Format::Nchw => [v[0], v[2], v[3], v[1]],
@@ -65,7 +65,7 @@ impl Format {
     }
 
     /// A shape in this layout from (batch, height, width, channels).
-    pub(super) fn shape(self, [n, h, w, c]: [usize; 4]) -> TensorShape {
+    pub(crate) fn shape(self, [n, h, w, c]: [usize; 4]) -> TensorShape {
         match self {
             Format::Nhwc => TensorShape::new([n, h, w, c]),
             Format::Nchw => TensorShape::new([n, c, h, w]),
@@ -75,7 +75,7 @@ impl Format {
 
 /// The padding algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Padding {
+pub(crate) enum Padding {
     Same,
     Valid,
     /// (before, after) padding of the height and width dimensions.
@@ -84,7 +84,7 @@ pub(super) enum Padding {
 
 impl Padding {
     /// Reads `padding` and `explicit_paddings` (validated as TensorFlow's `CheckValidPadding`).
-    pub(super) fn from_attrs(attrs: &AttrMap, format: Format) -> Result<Padding> {
+    pub(crate) fn from_attrs(attrs: &AttrMap, format: Format) -> Result<Padding> {
         let pads = match attrs.get("explicit_paddings") {
             Some(AttrValue::ListInt(v)) => v.as_slice(),
             _ => &[],
@@ -131,7 +131,7 @@ impl Padding {
 
 /// One spatial dimension of a sliding window.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Axis {
+pub(crate) struct Axis {
     pub input: usize,
     pub window: usize,
     pub stride: usize,
@@ -145,7 +145,7 @@ impl Axis {
     /// The output size and leading padding of a windowed dimension, as the graph's shape
     /// function computes them: `SAME` gives ceil(in / stride) with the padding split evenly
     /// (the extra element after); `VALID`/`EXPLICIT` fail when the window does not fit.
-    pub(super) fn new(
+    pub(crate) fn new(
         input: usize,
         window: usize,
         stride: i64,
@@ -205,14 +205,14 @@ impl Axis {
 
     /// The input index of window tap `k` at output `o`, if it falls inside the input.
     #[inline]
-    pub(super) fn tap(&self, o: usize, k: usize) -> Option<usize> {
+    pub(crate) fn tap(&self, o: usize, k: usize) -> Option<usize> {
         (o * self.stride + k * self.dilation).checked_sub(self.pad).filter(|&i| i < self.input)
     }
 
     /// The taps of the window at output `o` that fall inside the input, as a range of `k`
     /// (for dilation 1).
     #[inline]
-    pub(super) fn valid_taps(&self, o: usize) -> std::ops::Range<usize> {
+    pub(crate) fn valid_taps(&self, o: usize) -> std::ops::Range<usize> {
         let start = o * self.stride;
         let first = self.pad.saturating_sub(start).min(self.window);
         let end = (self.input + self.pad).saturating_sub(start).min(self.window);
@@ -228,7 +228,7 @@ fn negative(subtrahend: usize, from: usize) -> Status {
 
 /// The (height, width) entries of a 4-value attr, after checking the batch and channel entries
 /// are 1 (the graph checked this at build time, with TensorFlow's codes).
-pub(super) fn spatial_pair(values: &[i64], name: &str, format: Format) -> Result<[i64; 2]> {
+pub(crate) fn spatial_pair(values: &[i64], name: &str, format: Format) -> Result<[i64; 2]> {
     if values.len() != 4 {
         return Err(Status::invalid_argument(format!(
             "Sliding window {name} field must specify 4 dimensions"
@@ -244,7 +244,7 @@ pub(super) fn spatial_pair(values: &[i64], name: &str, format: Format) -> Result
 }
 
 /// Output elements of a computation that would not fit in memory fail early and cleanly.
-pub(super) fn checked_elements(dims: &[usize]) -> Result<usize> {
+pub(crate) fn checked_elements(dims: &[usize]) -> Result<usize> {
     dims.iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .ok_or_else(|| Status::invalid_argument("Output has too many elements"))

@@ -9,10 +9,10 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 
 /// Above this many elements, conversions and layout changes run on the rayon pool.
-pub(super) const PARALLEL_ELEMENTS: usize = 1 << 15;
+pub(crate) const PARALLEL_ELEMENTS: usize = 1 << 15;
 
 /// An element type and the type its arithmetic is done in.
-pub(super) trait Widen: Numeric + Send + Sync {
+pub(crate) trait Widen: Numeric + Send + Sync {
     /// The compute type (`Self` for f32, f64 and i32).
     type Wide: GemmElement;
     fn widen(self) -> Self::Wide;
@@ -65,7 +65,7 @@ macro_rules! half_width {
 half_width!(f16, bf16);
 
 /// `dst[i] = f(src[i])`, in parallel for large slices (equal lengths).
-pub(super) fn convert<S: Copy + Sync, D: Send>(
+pub(crate) fn convert<S: Copy + Sync, D: Send>(
     src: &[S],
     dst: &mut [D],
     f: impl Fn(S) -> D + Sync,

@@ -1,0 +1,93 @@
+// Plan-time graph rewrites seen from TypeScript: Identity removal, constant folding and fusion
+// run by default, keep fetched nodes answering with the right values, and show in step stats
+// as fewer (or fused) nodes; `graphOptions` turns them off.
+import test from 'ava'
+import tf, { NDArray, type SessionConfig } from 'sessionflow'
+
+const OFF: SessionConfig = {
+  graphOptions: { optimizerOptions: { optLevel: 'L0' }, rewriteOptions: { disableMetaOptimizer: true } },
+}
+
+/** Runs `fetches` traced; returns the values and the executed nodes' (name → op). */
+function traced(
+  graph: tf.Graph,
+  config: SessionConfig | undefined,
+  fetches: tf.Tensor[],
+  feeds: Map<tf.Tensor, number[] | NDArray>,
+) {
+  const sess = new tf.Session({ graph, config })
+  const metadata = new tf.RunMetadata()
+  const values = sess.run(fetches, feeds, { traceLevel: 'FULL_TRACE' }, metadata)
+  sess.close()
+  return { values: values.map((v) => v.toArray()), ops: new Map(metadata.stepStats.map((s) => [s.node, s.op])) }
+}
+
+test('a fetched Identity and a constant-folded node give the right values, and fewer nodes run', (t) => {
+  const g = new tf.Graph()
+  const { x, folded, out, a } = g.asDefault(() => {
+    const x = tf.placeholder('float32', [2], 'x')
+    const c = tf.add(tf.constant([1, 2], { name: 'c1' }), tf.constant([3, 4], { name: 'c2' }), 'c')
+    const folded = tf.square(c, 'sq')
+    const a = tf.identity(x, 'a')
+    const b = tf.identity(a, 'b')
+    const out = tf.identity(tf.mul(b, folded, 'y'), 'out')
+    return { x, folded, out, a }
+  })
+  const feeds = new Map([[x, [0.5, -1]]])
+  const on = traced(g, undefined, [out, a], feeds)
+  const off = traced(g, OFF, [out, a], feeds)
+  // sq = (1+3)², (2+4)² = 16, 36; y = x·sq.
+  t.deepEqual(on.values, [
+    [8, -36],
+    [0.5, -1],
+  ])
+  t.deepEqual(on.values, off.values)
+  t.is(on.ops.get('sq'), 'Const', 'folded into a constant where it meets the fed part')
+  t.false(on.ops.has('c') || on.ops.has('c1'), 'what it was folded from does not run')
+  t.false(on.ops.has('b'), 'an unfetched Identity is bypassed')
+  t.is(on.ops.get('out'), 'Identity', 'a fetched Identity still runs and answers')
+  t.is(off.ops.get('sq'), 'Square')
+  t.true(on.ops.size < off.ops.size, `${on.ops.size} nodes ran with rewrites, ${off.ops.size} without`)
+  // Fetching the folded node itself still gives its value.
+  t.deepEqual(traced(g, undefined, [folded], new Map()).values, [[16, 36]])
+})
+
+test('a convolution, its bias and Relu6 run as one fused op with the same result', (t) => {
+  const g = new tf.Graph()
+  const { x, y } = g.asDefault(() => {
+    const x = tf.placeholder('float32', [1, 5, 5, 2], 'x')
+    const w = tf.constant(
+      Array.from({ length: 3 * 3 * 2 * 3 }, (_, i) => ((i * 5) % 9) / 4 - 1),
+      { shape: [3, 3, 2, 3], name: 'w' },
+    )
+    const h = tf.nn.biasAdd(tf.nn.conv2d(x, w, 1, 'SAME'), tf.constant([0.5, 6, -1], { name: 'b' }), { name: 'bias' })
+    return { x, y: tf.nn.relu6(h, 'act') }
+  })
+  const image = new NDArray(
+    'float32',
+    [1, 5, 5, 2],
+    Float32Array.from({ length: 50 }, (_, i) => ((i * 7) % 11) / 4 - 1),
+  )
+  const on = traced(g, undefined, [y], new Map([[x, image]]))
+  const off = traced(g, OFF, [y], new Map([[x, image]]))
+  t.is(on.ops.get('act'), '_FusedConv2D')
+  t.is(off.ops.get('act'), 'Relu6')
+  const [got, want] = [on.values[0].flat(3) as number[], off.values[0].flat(3) as number[]]
+  got.forEach((v, i) => t.true(Math.abs(v - want[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])), `element ${i}`))
+})
+
+test('graphOptions are validated, and unknown fields are refused rather than ignored', (t) => {
+  const g = new tf.Graph()
+  const bad = (config: SessionConfig) => t.throws(() => new tf.Session({ graph: g, config }))
+  t.true(
+    bad({ graphOptions: { optimizerOptions: { optLevel: 'L2' as 'L1' } } }) instanceof tf.errors.InvalidArgumentError,
+  )
+  t.true(
+    bad({ graphOptions: { rewriteOptions: { remapping: 'on' as 'ON' } } }) instanceof tf.errors.InvalidArgumentError,
+  )
+  const unknown = bad({ graphOptions: { rewriteOptions: { arithmeticOptimization: 'OFF' } as never } })
+  t.regex(String(unknown), /graphOptions\.rewriteOptions\.arithmeticOptimization/)
+  t.notThrows(() =>
+    new tf.Session({ graph: g, config: { graphOptions: { rewriteOptions: { remapping: 'OFF' } } } }).close(),
+  )
+})
