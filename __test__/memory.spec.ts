@@ -166,6 +166,22 @@ function gc(): () => void {
   return runInNewContext('gc') as () => void
 }
 
+// Serial, so no other test's session starts while the process-wide figure is watched. The body
+// is synchronous: no garbage collection can give memory back in between, so what drops is what
+// close() released.
+test.serial('close() gives the regions of a session back at once, without garbage collection', (t) => {
+  const before = hostMemoryHeld()
+  const [sess, y] = sessionOn(() => tf.matmul(tf.fill([512, 512], 1), tf.fill([512, 512], 1)))
+  // Run as a target: no result stays alive in JS to pin a region.
+  t.is(sess.run(y.op), null)
+  const reserved = sess.memoryStats()[0].bytesReserved
+  t.true(reserved >= 2 * MiB, `reserved ${reserved}`)
+  t.is(hostMemoryHeld(), before + reserved, 'the open session holds its regions')
+  sess.close()
+  t.is(sess.memoryStats()[0].bytesReserved, 0, 'no region is kept')
+  t.is(hostMemoryHeld(), before, 'the process holds what it held before the session')
+})
+
 // Serial, so no other test's session comes or goes while the process-wide figure is watched.
 test.serial('a session garbage-collected without close() gives its native memory back', async (t) => {
   const collect = gc()

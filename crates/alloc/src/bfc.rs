@@ -128,6 +128,25 @@ impl<P: RegionProvider> BfcAllocator<P> {
         self.lock().bfc_stats()
     }
 
+    /// Gives every region holding no allocation back to the provider (TensorFlow's
+    /// `DeallocateFreeRegions`) and returns the bytes released; regions with a live chunk stay.
+    /// An allocator without growth keeps its up-front region: it could never obtain memory
+    /// again, and that region is the reservation it was asked to make.
+    pub fn deallocate_free_regions(&self) -> usize {
+        if !self.options.allow_growth {
+            return 0;
+        }
+        let released = self.lock().take_free_regions();
+        let mut bytes = 0;
+        for (addr, size) in released {
+            // SAFETY: the region came from this provider with this size, and its only chunk,
+            // free, has just left the bookkeeping, so nothing hands out or uses its memory.
+            unsafe { self.provider.free_region(NonNull::new_unchecked(addr as *mut u8), size) };
+            bytes += size;
+        }
+        bytes
+    }
+
     /// Obtains a region large enough for `rounded` bytes, within the limit. Tries the next
     /// doubling first and halves on refusal, as TensorFlow does, so a device close to full
     /// still yields what it can.
@@ -220,6 +239,24 @@ impl State {
             Chunk { addr, size, requested: 0, in_use: false, prev: None, next: None, dirty: false };
         let id = self.chunks.add(chunk);
         self.bins.insert(id, &self.chunks[id]);
+    }
+
+    /// Removes every region that is one free chunk from the bookkeeping and returns their
+    /// spans, for the caller to free.
+    fn take_free_regions(&mut self) -> Vec<(usize, usize)> {
+        let free: Vec<(usize, usize, ChunkId)> = self
+            .regions
+            .spans()
+            .filter_map(|(addr, size)| Some((addr, size, self.bins.find(addr, size)?)))
+            .collect();
+        for &(addr, size, id) in &free {
+            self.bins.remove(id, &self.chunks[id]);
+            self.chunks.remove(id);
+            let removed = self.regions.remove(addr);
+            debug_assert!(removed, "the span came from the region list");
+            self.region_bytes -= size;
+        }
+        free.into_iter().map(|(addr, size, _)| (addr, size)).collect()
     }
 
     /// Takes the best-fitting free chunk for `rounded` bytes out of the bins, splits off the
@@ -338,6 +375,10 @@ impl<P: RegionProvider> Allocator for BfcAllocator<P> {
 
     unsafe fn deallocate(&self, ptr: NonNull<u8>, bytes: usize) {
         self.lock().give_back(ptr.as_ptr() as usize, bytes);
+    }
+
+    fn release_free_memory(&self) -> u64 {
+        self.deallocate_free_regions() as u64
     }
 
     fn stats(&self) -> AllocatorStats {

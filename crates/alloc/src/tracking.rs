@@ -77,6 +77,10 @@ impl Allocator for TrackingAllocator {
     fn stats(&self) -> AllocatorStats {
         self.inner.stats()
     }
+
+    fn release_free_memory(&self) -> u64 {
+        self.inner.release_free_memory()
+    }
 }
 
 #[cfg(test)]

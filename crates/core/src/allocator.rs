@@ -34,6 +34,12 @@ pub trait Allocator: Send + Sync + fmt::Debug {
 
     /// A snapshot of the allocator's counters.
     fn stats(&self) -> AllocatorStats;
+
+    /// Gives memory held but not in use back to the system (a pooling allocator's free
+    /// regions) and returns the bytes released. The default holds nothing back.
+    fn release_free_memory(&self) -> u64 {
+        0
+    }
 }
 
 /// Counters an allocator keeps, as TensorFlow's `AllocatorStats` does.

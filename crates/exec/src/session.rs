@@ -254,12 +254,16 @@ impl Session {
         result
     }
 
-    /// Closes the session; later runs fail with Cancelled and its variables' values are
-    /// released. Idempotent.
+    /// Closes the session; later runs fail with Cancelled, its variables' values are
+    /// released, and so is every device memory region no live tensor uses (TensorFlow's
+    /// `DeallocateFreeRegions`), without waiting for the session to be dropped. Idempotent.
     pub fn close(&self) {
         if !self.closed.swap(true, Ordering::AcqRel) {
             self.plans.lock().unwrap_or_else(PoisonError::into_inner).clear();
             self.resources.clear();
+            for device in &self.devices {
+                device.allocator().release_free_memory();
+            }
         }
     }
 

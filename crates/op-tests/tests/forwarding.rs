@@ -343,3 +343,26 @@ fn shape_only_ops_and_same_type_casts_share_the_input_without_copying() {
     ran.assert_fresh(at);
     assert_values(ran.output(), &[2], &[1i32, -2]);
 }
+
+#[test]
+fn activation_gradients_compute_into_exclusive_gradients_and_leave_shared_ones_intact() {
+    let h = Harness::new();
+    let grads = [1f32, 2., 3., 4., 5., 6.];
+    // By hand on XS = [-2, -0.5, 0, 0.5, 1, 3]: ReluGrad passes g where x > 0; EluGrad gives
+    // g·(y + 1) where y < 0, else g.
+    for (op, expected) in [("ReluGrad", [0., 0., 0., 4., 5., 6.]), ("EluGrad", [-1., 1., 3., 4., 5., 6.])]
+    {
+        let g = h.tensor(&[2, 3], &grads);
+        let at = address(&g);
+        let ran = h.run1(op, DType::Float32, vec![g, h.tensor(&[2, 3], &XS)]);
+        ran.assert_forwarded(at);
+        assert_close(ran.output(), DType::Float32, &[2, 3], &expected, 0.0);
+
+        let g = h.tensor(&[2, 3], &grads);
+        let held = g.clone();
+        let ran = h.run1(op, DType::Float32, vec![g, h.tensor(&[2, 3], &XS)]);
+        ran.assert_fresh(address(&held));
+        assert_close(ran.output(), DType::Float32, &[2, 3], &expected, 0.0);
+        assert_values(&held, &[2, 3], &grads);
+    }
+}

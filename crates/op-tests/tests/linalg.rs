@@ -71,6 +71,36 @@ fn large_matmul_uses_threads_and_stays_exact() {
     assert_values(&t, &[300, 300], &vec![100f32; 90_000]);
 }
 
+#[test]
+fn transposed_right_operands_of_large_products_are_exact() {
+    // Large enough (m ≥ 32 rows, depth ≥ 64) that float kernels transpose b into scratch
+    // first; sizes off the 8×8 tiles. Small integers keep every sum exact, and the expected
+    // values come from a plain triple loop here.
+    let (m, k, n) = (40, 70, 33);
+    let a_at = |i: usize, l: usize| ((i * 3 + l) % 7) as f64 - 3.0;
+    let b_at = |l: usize, j: usize| ((j * 2 + l * 5) % 9) as f64 - 4.0;
+    let want: Vec<f64> = (0..m * n)
+        .map(|ij| (0..k).map(|l| a_at(ij / n, l) * b_at(l, ij % n)).sum())
+        .collect();
+    // a as stored for transpose_a (k×m) or not (m×k); b as stored for transpose_b (n×k).
+    let a_plain: Vec<f64> = (0..m * k).map(|x| a_at(x / k, x % k)).collect();
+    let a_transposed: Vec<f64> = (0..k * m).map(|x| a_at(x % m, x / m)).collect();
+    let b_transposed: Vec<f64> = (0..n * k).map(|x| b_at(x % k, x / k)).collect();
+    for dtype in [DType::Float32, DType::Float64, DType::Float16, DType::Int32] {
+        for (transpose_a, a) in [(false, &a_plain), (true, &a_transposed)] {
+            let a_dims = if transpose_a { [k, m] } else { [m, k] };
+            let t = OpCase::new("MatMul")
+                .input_tensor(tensor_of(dtype, &a_dims, a))
+                .input_tensor(tensor_of(dtype, &[n, k], &b_transposed))
+                .attr_bool("transpose_a", transpose_a)
+                .attr_bool("transpose_b", true)
+                .output();
+            // Every sum is an integer below 2^11, exact in every dtype here.
+            assert_close(&t, dtype, &[m, n], &want, 0.0);
+        }
+    }
+}
+
 fn bmm(x: Tensor, y: Tensor) -> OpCase {
     OpCase::new("BatchMatMulV2").input_tensor(x).input_tensor(y)
 }

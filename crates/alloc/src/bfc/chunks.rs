@@ -133,6 +133,12 @@ impl Bins {
         None
     }
 
+    /// The free chunk of exactly `size` bytes at `addr`, if there is one.
+    pub fn find(&self, addr: usize, size: usize) -> Option<ChunkId> {
+        let bin = &self.bins[bin_index(size)];
+        bin.range((size, addr, 0)..=(size, addr, ChunkId::MAX)).next().map(|&(_, _, id)| id)
+    }
+
     /// Bytes in free chunks.
     pub fn free_bytes(&self) -> usize {
         self.free_bytes

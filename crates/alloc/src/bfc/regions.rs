@@ -52,6 +52,17 @@ impl Regions {
         self.all.len()
     }
 
+    /// Forgets the region starting at `addr`; false when no region starts there.
+    pub fn remove(&mut self, addr: usize) -> bool {
+        let Ok(at) = self.all.binary_search_by_key(&addr, |r| r.addr) else {
+            return false;
+        };
+        let region = self.all.remove(at);
+        debug_assert!(region.in_use.iter().all(|&e| e == NONE), "a removed region is all free");
+        self.units -= region.size / MIN_ALLOCATION;
+        true
+    }
+
     /// The table entry for `addr`, if it lies in a region on a unit boundary.
     fn entry(&mut self, addr: usize) -> Option<&mut u32> {
         let after = self.all.partition_point(|r| r.addr <= addr);
@@ -99,5 +110,9 @@ mod tests {
         assert_eq!(r.take_in_use(0x10_0000 + 4096), None, "past the end");
         assert_eq!(r.take_in_use(0x10), None, "before every region");
         assert_eq!(r.take_in_use(0x1000 + 100), None, "not on a unit boundary");
+        assert!(r.remove(0x1000));
+        assert!(!r.remove(0x1000), "removed once");
+        assert_eq!(r.spans().collect::<Vec<_>>(), [(0x10_0000, 4096)]);
+        assert!(r.fits(MAX_UNITS * MIN_ALLOCATION - 4096), "its units are free again");
     }
 }

@@ -209,6 +209,58 @@ fn many_threads_allocate_and_free_concurrently() {
     assert_eq!(s.free_bytes, s.region_bytes, "everything coalesced back");
 }
 
+#[test]
+fn releasing_free_regions_returns_every_region_once_all_is_freed() {
+    let a = growing(4096, None);
+    let small = a.allocate(1000).unwrap();
+    // Larger than what is left of the first region: a second region of 8192 bytes.
+    let large = a.allocate(8192).unwrap();
+    let tail = a.allocate(100).unwrap();
+    let s = a.bfc_stats();
+    assert_eq!((s.num_regions, s.region_bytes), (2, 4096 + 8192));
+    free(&a, small, 1000);
+    free(&a, large, 8192);
+    free(&a, tail, 100);
+    assert_eq!(a.deallocate_free_regions(), 4096 + 8192);
+    let s = a.bfc_stats();
+    assert_eq!((s.num_regions, s.region_bytes, s.free_bytes, s.largest_free_chunk), (0, 0, 0, 0));
+    assert_eq!(a.stats().bytes_reserved, 0);
+    assert_eq!(a.stats().peak_bytes_in_use, 8192 + 1000 + 100, "the counters are kept");
+    assert_eq!(a.deallocate_free_regions(), 0, "nothing is left to release");
+    // The allocator grows again afterwards, continuing the doubling (next region 16 KiB).
+    let again = a.allocate(300).unwrap();
+    // SAFETY: the chunk spans at least 300 bytes of a live region, used by this test alone.
+    unsafe { again.as_ptr().write_bytes(7, 300) };
+    let s = a.bfc_stats();
+    assert_eq!((s.num_regions, s.region_bytes, s.base.bytes_in_use), (1, 16384, 300));
+    free(&a, again, 300);
+}
+
+#[test]
+fn releasing_keeps_regions_that_hold_a_live_chunk() {
+    let a = growing(4096, None);
+    let kept = a.allocate(1000).unwrap();
+    let large = a.allocate(8192).unwrap();
+    free(&a, large, 8192);
+    assert_eq!(a.deallocate_free_regions(), 8192, "only the second region is all free");
+    let s = a.bfc_stats();
+    assert_eq!((s.num_regions, s.region_bytes, s.free_bytes), (1, 4096, 4096 - 1024));
+    // The live chunk is still found when given back, and its region then released.
+    free(&a, kept, 1000);
+    assert_eq!(a.deallocate_free_regions(), 4096);
+    assert_eq!(a.stats().bytes_reserved, 0);
+}
+
+#[test]
+fn without_growth_the_reserved_region_stays() {
+    let a = fixed(4096);
+    let p = a.allocate(256).unwrap();
+    free(&a, p, 256);
+    assert_eq!(a.deallocate_free_regions(), 0);
+    assert_eq!(a.stats().bytes_reserved, 4096);
+    free(&a, a.allocate(4096).unwrap(), 4096);
+}
+
 proptest! {
     #[test]
     fn random_sequences_never_overlap_and_count_exactly(
@@ -249,6 +301,13 @@ proptest! {
         // Everything coalesced: each region is one free chunk again.
         if s.num_regions <= 1 {
             prop_assert_eq!(s.fragmentation, 0.0);
+        }
+        let released = a.deallocate_free_regions() as u64;
+        if growth {
+            prop_assert_eq!(released, s.region_bytes, "every region was free");
+            prop_assert_eq!(a.stats().bytes_reserved, 0);
+        } else {
+            prop_assert_eq!(released, 0);
         }
     }
 }

@@ -235,6 +235,30 @@ fn a_closed_session_refuses_runs() {
 }
 
 #[test]
+fn closing_gives_back_the_device_regions_no_tensor_uses() {
+    let f = fixture();
+    let x = f.placeholder("x", DType::Float32, &[-1]);
+    let y = f.op("Square", "y", &[x]);
+    let z = f.op("AddV2", "z", &[y, x]);
+    // Kept alive across the close: it takes the first region (2 MiB).
+    let kept = f.tensor(&[4], &[1.0f32, 2.0, 3.0, 4.0]);
+    // 4 MiB fed and 4 MiB computed: two more regions (4 and 8 MiB, as regions double).
+    let feed = f.tensor(&[1 << 20], &vec![3.0f32; 1 << 20]);
+    let out = f.fetch(vec![(x, feed)], &[z]).unwrap();
+    assert_eq!(values::<f32>(&out[0])[..2], [12.0, 12.0]);
+    drop(out);
+    assert_eq!(f.allocator.stats().bytes_reserved, 14 << 20);
+    f.session.close();
+    // Only the region holding `kept` is still reserved.
+    let stats = f.allocator.stats();
+    assert_eq!((stats.bytes_reserved, stats.bytes_in_use), (2 << 20, 16));
+    assert_eq!(values::<f32>(&kept), [1.0, 2.0, 3.0, 4.0]);
+    drop(kept);
+    assert_eq!(f.allocator.release_free_memory(), 2 << 20);
+    assert_eq!(f.allocator.stats().bytes_reserved, 0);
+}
+
+#[test]
 fn intermediates_are_released_after_their_last_use() {
     let f = fixture();
     let x = f.placeholder("x", DType::Float32, &[-1]);

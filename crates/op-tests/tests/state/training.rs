@@ -350,3 +350,91 @@ fn static_shapes_of_variables_and_gradients_must_agree_at_build_time() {
         g.try_add("ResourceApplyGradientDescent", "w", &[var, lr_int, ints], &[], &[]).unwrap_err();
     assert!(err.message.contains("not in the list of allowed values"), "{}", err.message);
 }
+
+/// Elements in the large Adam case: several of the update's chunks (16 Ki elements each), the
+/// last one partial, so chunks on different threads must each land where they belong.
+const LARGE: usize = 5 * (1 << 14) + 4_321;
+
+/// TensorFlow's Adam (`training_ops.cc`, `ApplyAdamNonCuda`) for one element in float64:
+/// returns (var, m, v) after the update.
+#[allow(clippy::too_many_arguments)]
+fn adam_reference(
+    (var, m, v): (f64, f64, f64),
+    g: f64,
+    (beta1_power, beta2_power, lr, beta1, beta2, epsilon): (f64, f64, f64, f64, f64, f64),
+    nesterov: bool,
+) -> (f64, f64, f64) {
+    let alpha = lr * (1.0 - beta2_power).sqrt() / (1.0 - beta1_power);
+    let m = m + (g - m) * (1.0 - beta1);
+    let v = v + (g * g - v) * (1.0 - beta2);
+    let step = if nesterov { g * (1.0 - beta1) + beta1 * m } else { m };
+    (var - step * alpha / (v.sqrt() + epsilon), m, v)
+}
+
+#[test]
+fn adam_on_a_variable_of_several_chunks_matches_the_formula_at_every_element() {
+    // Every element differs, so an element updated from another's values, skipped or updated
+    // twice shows up.
+    let at = |i: usize, scale: f64, phase: f64| ((i as f64) * scale + phase).sin();
+    let var0: Vec<f64> = (0..LARGE).map(|i| at(i, 0.013, 0.1) * 2.0).collect();
+    let m0: Vec<f64> = (0..LARGE).map(|i| at(i, 0.021, 0.7) * 0.1).collect();
+    let v0: Vec<f64> = (0..LARGE).map(|i| at(i, 0.017, 0.3).abs() * 0.01).collect();
+    let grads: [Vec<f64>; 2] = [
+        (0..LARGE).map(|i| at(i, 0.029, 1.1)).collect(),
+        (0..LARGE).map(|i| at(i, 0.031, 2.3) * 0.5).collect(),
+    ];
+    let hyper = [(0.9, 0.999), (0.81, 0.998)].map(|(b1p, b2p)| (b1p, b2p, 0.01, 0.9, 0.999, 1e-7));
+    for nesterov in [false, true] {
+        let mut expected: Vec<(f64, f64, f64)> =
+            (0..LARGE).map(|i| (var0[i], m0[i], v0[i])).collect();
+        for (grad, h) in grads.iter().zip(hyper) {
+            for (e, &g) in expected.iter_mut().zip(grad) {
+                *e = adam_reference(*e, g, h, nesterov);
+            }
+        }
+        for (dtype, tol) in [(DType::Float64, 1e-14), (DType::Float32, 2e-6)] {
+            let g = TestGraph::new();
+            let handles: Vec<Endpoint> =
+                ["var", "m", "v"].map(|n| g.handle(n, dtype, Some(&[LARGE as i64]))).to_vec();
+            let inits: Vec<NodeId> = handles
+                .iter()
+                .zip([&var0, &m0, &v0])
+                .zip(["var", "m", "v"])
+                .map(|((&h, values), name)| {
+                    let c = g.constant(&format!("{name}/init"), tensor_of(dtype, &[LARGE], values));
+                    g.update("AssignVariableOp", &format!("{name}/assign"), h, c)
+                })
+                .collect();
+            let scalars: Vec<Endpoint> = (0..6).map(|i| g.placeholder(&format!("s{i}"), dtype)).collect();
+            let grad = g.placeholder("grad", dtype);
+            let mut inputs = handles.clone();
+            inputs.extend(&scalars);
+            inputs.push(grad);
+            let attrs = [("T", AttrValue::Type(dtype)), ("use_nesterov", AttrValue::Bool(nesterov))];
+            let update = g.add("ResourceApplyAdam", "update", &inputs, &attrs).node;
+            let s = g.session();
+            run_targets(&s, &inits).unwrap();
+            for (values, (b1p, b2p, lr, b1, b2, eps)) in grads.iter().zip(hyper) {
+                let mut feeds = vec![(grad, tensor_of(dtype, &[LARGE], values))];
+                for (&e, v) in scalars.iter().zip([b1p, b2p, lr, b1, b2, eps]) {
+                    feeds.push((e, tensor_of(dtype, &[], &[v])));
+                }
+                s.run(feeds, &[], &[update]).unwrap();
+            }
+            let reads: Vec<Endpoint> = handles
+                .iter()
+                .enumerate()
+                .map(|(i, &h)| g.read(&format!("read{i}"), h, dtype))
+                .collect();
+            let got = s.run(Vec::new(), &reads, &[]).unwrap();
+            let columns: [Vec<f64>; 3] = [
+                expected.iter().map(|e| e.0).collect(),
+                expected.iter().map(|e| e.1).collect(),
+                expected.iter().map(|e| e.2).collect(),
+            ];
+            for (t, column) in got.iter().zip(&columns) {
+                assert_close(t, dtype, &[LARGE], column, tol);
+            }
+        }
+    }
+}

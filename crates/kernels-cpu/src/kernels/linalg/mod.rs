@@ -2,6 +2,7 @@
 
 mod batch_matmul;
 mod matmul;
+mod transpose;
 
 use sessionflow_core::KernelRegistry;
 

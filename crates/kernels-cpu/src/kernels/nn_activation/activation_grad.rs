@@ -3,6 +3,7 @@
 //! `LeakyReluGrad` (floats), with TensorFlow's formulas.
 
 use super::PARALLEL_MIN;
+use super::simd::vectorized;
 use super::widen::Widen;
 use crate::kernels::numeric::{Numeric, for_float_types, for_numeric_types};
 use num_traits::{Float, Zero};
@@ -31,20 +32,42 @@ impl<T: Numeric, F: Fn(T, T) -> T + Send + Sync> OpKernel for ZipKernel<T, F> {
                 x.shape()
             )));
         }
-        let mut out = Tensor::zeros(ctx.allocator(), T::DTYPE, x.shape().clone())?;
-        let (gs, xs, os) = (g.as_slice::<T>()?, x.as_slice::<T>()?, out.as_mut_slice::<T>()?);
-        let apply = |((o, g), x): ((&mut [T], &[T]), &[T])| {
-            for ((o, &g), &x) in o.iter_mut().zip(g).zip(x) {
-                *o = (self.f)(g, x);
+        let shape = x.shape().clone();
+        // The gradients are usually read by this kernel alone: the result then takes their
+        // place, each element read before it is written.
+        let (mut out, forwarded) = ctx.forward_input_or_allocate(&[0], T::DTYPE, &shape)?;
+        let xs = ctx.input(1).as_slice::<T>()?;
+        let os = out.as_mut_slice::<T>()?;
+        let f = &self.f;
+        let parallel = os.len() >= PARALLEL_MIN;
+        if forwarded.is_some() {
+            let apply = |(o, x): (&mut [T], &[T])| {
+                vectorized(
+                    #[inline(always)]
+                    || o.iter_mut().zip(x).for_each(|(o, &x)| *o = f(*o, x)),
+                )
+            };
+            if parallel {
+                os.par_chunks_mut(CHUNK).zip(xs.par_chunks(CHUNK)).for_each(apply);
+            } else {
+                apply((os, xs));
             }
-        };
-        if os.len() >= PARALLEL_MIN {
-            os.par_chunks_mut(CHUNK)
-                .zip(gs.par_chunks(CHUNK))
-                .zip(xs.par_chunks(CHUNK))
-                .for_each(apply);
         } else {
-            apply(((os, gs), xs));
+            let gs = ctx.input(0).as_slice::<T>()?;
+            let apply = |((o, g), x): ((&mut [T], &[T]), &[T])| {
+                vectorized(
+                    #[inline(always)]
+                    || o.iter_mut().zip(g).zip(x).for_each(|((o, &g), &x)| *o = f(g, x)),
+                )
+            };
+            if parallel {
+                os.par_chunks_mut(CHUNK)
+                    .zip(gs.par_chunks(CHUNK))
+                    .zip(xs.par_chunks(CHUNK))
+                    .for_each(apply);
+            } else {
+                apply(((os, gs), xs));
+            }
         }
         ctx.set_output(0, out);
         Ok(())

@@ -9,6 +9,7 @@
 //! being written, so the reads of a step keep their snapshot.
 
 mod adagrad;
+mod chunked;
 mod adam;
 mod gradient_descent;
 mod momentum;
