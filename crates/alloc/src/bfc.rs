@@ -10,7 +10,7 @@ mod tests;
 use crate::region::{HostRegions, RegionProvider};
 use chunks::{Bins, Chunk, ChunkId, Chunks, MIN_ALLOCATION};
 use regions::Regions;
-use sessionflow_core::{Allocator, AllocatorStats, Result, Status};
+use sessionflow_core::{Allocator, AllocatorStats, MemoryKind, Result, Status};
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -338,6 +338,10 @@ impl<P: RegionProvider> Allocator for BfcAllocator<P> {
 
     unsafe fn deallocate(&self, ptr: NonNull<u8>, bytes: usize) {
         self.lock().give_back(ptr.as_ptr() as usize, bytes);
+    }
+
+    fn memory_kind(&self) -> MemoryKind {
+        self.provider.memory_kind()
     }
 
     fn stats(&self) -> AllocatorStats {

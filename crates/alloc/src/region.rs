@@ -1,7 +1,7 @@
 //! Where a BFC allocator's memory comes from: large regions obtained from a device, which the
 //! allocator then carves into chunks itself.
 
-use sessionflow_core::{Result, Status, TENSOR_ALIGNMENT};
+use sessionflow_core::{MemoryKind, Result, Status, TENSOR_ALIGNMENT};
 use std::alloc::Layout;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +33,12 @@ pub trait RegionProvider: Send + Sync {
     /// `ptr .. ptr + bytes` must lie inside one live region from this provider, with no other
     /// user of that range.
     unsafe fn zero(&self, ptr: NonNull<u8>, bytes: usize);
+
+    /// Whether the regions are host memory (the default) or a device's, whose addresses the
+    /// host never dereferences; the allocator reports it to the tensors it backs.
+    fn memory_kind(&self) -> MemoryKind {
+        MemoryKind::Host
+    }
 }
 
 /// Host memory from the system allocator, aligned to [`TENSOR_ALIGNMENT`]: the CPU's regions.

@@ -34,6 +34,23 @@ pub trait Allocator: Send + Sync + fmt::Debug {
 
     /// A snapshot of the allocator's counters.
     fn stats(&self) -> AllocatorStats;
+
+    /// Where the memory lives: host memory may be read and written through its pointers;
+    /// device memory only through its device (the pointers are addresses in the device's own
+    /// space, never dereferenced by the host). Tensors take their storage kind from this.
+    fn memory_kind(&self) -> MemoryKind {
+        MemoryKind::Host
+    }
+}
+
+/// Where an [`Allocator`]'s memory lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemoryKind {
+    /// Host memory, addressable by the CPU.
+    Host,
+    /// Memory of an accelerator: the allocator's pointers are opaque addresses that only the
+    /// device which made them can resolve.
+    Device,
 }
 
 /// Counters an allocator keeps, as TensorFlow's `AllocatorStats` does.
