@@ -344,6 +344,16 @@ impl<P: RegionProvider> Allocator for BfcAllocator<P> {
         self.provider.memory_kind()
     }
 
+    unsafe fn read_device(&self, ptr: NonNull<u8>, out: &mut [u8]) -> Result<()> {
+        // SAFETY: the caller's range lies in one of our chunks, so in one of our regions.
+        unsafe { self.provider.read(ptr, out) }
+    }
+
+    unsafe fn write_device(&self, ptr: NonNull<u8>, data: &[u8]) -> Result<()> {
+        // SAFETY: as in read_device, and the caller alone uses the range.
+        unsafe { self.provider.write(ptr, data) }
+    }
+
     fn stats(&self) -> AllocatorStats {
         let s = self.bfc_stats();
         AllocatorStats {

@@ -39,6 +39,27 @@ pub trait RegionProvider: Send + Sync {
     fn memory_kind(&self) -> MemoryKind {
         MemoryKind::Host
     }
+
+    /// Copies device memory at `ptr` to the host (device providers only; the default is an
+    /// Internal error). See [`Allocator::read_device`](sessionflow_core::Allocator).
+    ///
+    /// # Safety
+    /// `ptr .. ptr + out.len()` must lie inside one live region from this provider.
+    unsafe fn read(&self, ptr: NonNull<u8>, out: &mut [u8]) -> Result<()> {
+        let _ = (ptr, out);
+        Err(Status::internal("host regions are read in place, not copied"))
+    }
+
+    /// Copies `data` to device memory at `ptr` (device providers only; the default is an
+    /// Internal error).
+    ///
+    /// # Safety
+    /// `ptr .. ptr + data.len()` must lie inside one live region from this provider, with no
+    /// other user of that range.
+    unsafe fn write(&self, ptr: NonNull<u8>, data: &[u8]) -> Result<()> {
+        let _ = (ptr, data);
+        Err(Status::internal("host regions are written in place, not copied"))
+    }
 }
 
 /// Host memory from the system allocator, aligned to [`TENSOR_ALIGNMENT`]: the CPU's regions.

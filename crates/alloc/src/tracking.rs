@@ -93,6 +93,16 @@ impl Allocator for TrackingAllocator {
     fn memory_kind(&self) -> MemoryKind {
         self.inner.memory_kind()
     }
+
+    unsafe fn read_device(&self, ptr: NonNull<u8>, out: &mut [u8]) -> Result<()> {
+        // SAFETY: the caller's contract is inner's: our pointers are inner's.
+        unsafe { self.inner.read_device(ptr, out) }
+    }
+
+    unsafe fn write_device(&self, ptr: NonNull<u8>, data: &[u8]) -> Result<()> {
+        // SAFETY: as in read_device.
+        unsafe { self.inner.write_device(ptr, data) }
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-use crate::Result;
+use crate::{Result, Status};
 use std::fmt;
 use std::ptr::NonNull;
 
@@ -41,6 +41,34 @@ pub trait Allocator: Send + Sync + fmt::Debug {
     fn memory_kind(&self) -> MemoryKind {
         MemoryKind::Host
     }
+
+    /// Copies `out.len()` bytes of device memory at `ptr` to the host. Only allocators of
+    /// device memory implement it (host memory is read in place); the default is an Internal
+    /// error.
+    ///
+    /// # Safety
+    /// `ptr .. ptr + out.len()` must lie in one live allocation from this allocator, which no
+    /// one writes meanwhile.
+    unsafe fn read_device(&self, ptr: NonNull<u8>, out: &mut [u8]) -> Result<()> {
+        let _ = (ptr, out);
+        Err(not_device_memory(self.name()))
+    }
+
+    /// Copies `data` to device memory at `ptr`. Only allocators of device memory implement it;
+    /// the default is an Internal error.
+    ///
+    /// # Safety
+    /// `ptr .. ptr + data.len()` must lie in one live allocation from this allocator that the
+    /// caller alone uses.
+    unsafe fn write_device(&self, ptr: NonNull<u8>, data: &[u8]) -> Result<()> {
+        let _ = (ptr, data);
+        Err(not_device_memory(self.name()))
+    }
+}
+
+/// The error of a device copy asked of an allocator of host memory: an engine bug.
+fn not_device_memory(name: &str) -> Status {
+    Status::internal(format!("the {name} allocator has no device memory to copy"))
 }
 
 /// Where an [`Allocator`]'s memory lives.

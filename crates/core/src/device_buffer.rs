@@ -67,6 +67,33 @@ impl DeviceBuffer {
     pub fn allocator(&self) -> Option<&Arc<dyn Allocator>> {
         self.allocator.as_ref()
     }
+
+    /// Copies the first `out.len()` bytes to the host, through the allocator's device.
+    pub fn read(&self, out: &mut [u8]) -> Result<()> {
+        let Some(allocator) = self.reach(out.len())? else { return Ok(()) };
+        // SAFETY: the range lies in this buffer's live allocation (checked by reach), which
+        // shared access does not write.
+        unsafe { allocator.read_device(self.address, out) }
+    }
+
+    /// Copies `data` to the start of the buffer, through the allocator's device. Takes
+    /// `&mut self`: only the buffer's sole owner writes it.
+    pub fn write(&mut self, data: &[u8]) -> Result<()> {
+        let Some(allocator) = self.reach(data.len())? else { return Ok(()) };
+        // SAFETY: the range lies in this buffer's live allocation, held exclusively.
+        unsafe { allocator.write_device(self.address, data) }
+    }
+
+    /// The allocator to copy `len` bytes through; None when there is nothing to copy.
+    fn reach(&self, len: usize) -> Result<Option<&Arc<dyn Allocator>>> {
+        if len > self.len {
+            return Err(Status::internal(format!(
+                "a copy of {len} bytes from a device buffer of {} bytes",
+                self.len
+            )));
+        }
+        Ok(self.allocator.as_ref().filter(|_| len > 0))
+    }
 }
 
 impl Drop for DeviceBuffer {

@@ -4,6 +4,8 @@ use crate::{
 use std::fmt;
 use std::sync::Arc;
 
+mod transfer;
+
 /// A value flowing through a graph: a dtype, a shape and shared storage.
 ///
 /// Cloning is cheap (storage is reference-counted). A kernel may write into a tensor only

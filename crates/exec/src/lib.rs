@@ -4,6 +4,7 @@
 
 mod executor;
 mod partial_run;
+mod placed_kernel;
 mod placer;
 mod plan;
 mod resources;

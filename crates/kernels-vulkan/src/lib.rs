@@ -40,17 +40,22 @@
 //! - Execution is synchronous per call: each kernel records its dispatches into one command
 //!   buffer, submits it with a fence and waits. That keeps the BFC allocator's reuse of freed
 //!   memory and host writes into mapped memory trivially ordered with the device's work.
-//! - [`kernels`]: the kernels as plain functions over device tensors.
+//! - [`kernels`]: the kernels as plain functions over device tensors; `ops` adapts them to
+//!   `OpKernel`s registered for `DeviceType::VULKAN` ([`register_kernels`]).
+//! - [`VulkanDevice`]: the `Device` a session gets, named
+//!   `/job:localhost/replica:0/task:0/device:VULKAN:0`.
 //!
 //! Errors are [`Status`](sessionflow_core::Status) values: a missing loader or device is
 //! `Unavailable`, device memory exhaustion `ResourceExhausted`, a lost device `Internal`
 //! (and every later call on that device fails the same way rather than touching it).
 
 mod context;
+mod device;
 mod error;
 pub mod kernels;
 mod loader;
 mod memory;
+mod ops;
 mod pipelines;
 mod regions;
 mod selection;
@@ -61,5 +66,7 @@ mod testing;
 mod transfer;
 
 pub use context::{DeviceInfo, VulkanContext};
+pub use device::VulkanDevice;
 pub use loader::{DISABLE_VAR, LOADER_VAR};
+pub use ops::register_kernels;
 pub use regions::VulkanRegions;

@@ -275,6 +275,16 @@ impl RegionProvider for VulkanRegions {
     fn memory_kind(&self) -> MemoryKind {
         MemoryKind::Device
     }
+
+    unsafe fn read(&self, ptr: NonNull<u8>, out: &mut [u8]) -> Result<()> {
+        let span = self.ctx.regions.resolve(ptr.as_ptr() as usize, out.len())?;
+        self.ctx.read(span, out, self.ctx.route())
+    }
+
+    unsafe fn write(&self, ptr: NonNull<u8>, data: &[u8]) -> Result<()> {
+        let span = self.ctx.regions.resolve(ptr.as_ptr() as usize, data.len())?;
+        self.ctx.write(span, data, self.ctx.route())
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::context::VulkanContext;
 use crate::regions::Span;
-use sessionflow_core::{Allocator, DType, MemoryKind, Result, Status, Tensor};
+use sessionflow_core::{Allocator, MemoryKind, Result, Status, Tensor};
 use std::sync::Arc;
 
 /// The most bytes one staged copy moves; larger transfers take several submissions, so the
@@ -20,38 +20,19 @@ pub(crate) enum Route {
 }
 
 impl VulkanContext {
-    /// A copy of host tensor `host` in device memory from `allocator` (a Vulkan device's).
+    /// A copy of host tensor `host` in device memory from `allocator` (a Vulkan device's):
+    /// [`Tensor::to_device`], which writes through the allocator's regions.
     pub fn upload(&self, allocator: &Arc<dyn Allocator>, host: &Tensor) -> Result<Tensor> {
-        flat(host.dtype())?;
-        let bytes = host.as_bytes()?;
-        let t = Tensor::for_overwrite(allocator, host.dtype(), host.shape().clone())?;
-        if t.memory_kind() != MemoryKind::Device {
-            return Err(Status::internal(format!(
-                "{} is not a device allocator",
-                allocator.name()
-            )));
+        if host.memory_kind() != MemoryKind::Host || allocator.memory_kind() != MemoryKind::Device {
+            return Err(Status::internal(format!("an upload of {host:?} to {}", allocator.name())));
         }
-        if !bytes.is_empty() {
-            let span = self.resolve_tensor(&t)?;
-            self.write(span, bytes, self.route())?;
-        }
-        Ok(t)
+        host.to_device(allocator)
     }
 
-    /// A copy of device tensor `device` in host memory from `host_allocator`.
+    /// A copy of device tensor `device` in host memory from `host_allocator`:
+    /// [`Tensor::to_host`], which reads through the tensor's allocator.
     pub fn download(&self, device: &Tensor, host_allocator: &Arc<dyn Allocator>) -> Result<Tensor> {
-        let size = flat(device.dtype())?;
-        let (dtype, shape) = (device.dtype(), device.shape().clone());
-        let len = device.num_elements() * size;
-        if len == 0 {
-            return Tensor::zeros(host_allocator, dtype, shape);
-        }
-        let span = self.resolve_tensor(device)?;
-        // Read through a vector: from_bytes then normalises bool bytes to 0/1 as the host
-        // expects. (A direct read into the tensor's memory would save one host copy.)
-        let mut bytes = vec![0u8; len];
-        self.read(span, &mut bytes, self.route())?;
-        Tensor::from_bytes(host_allocator, dtype, shape, &bytes)
+        device.to_host(host_allocator)
     }
 
     /// The route transfers take on this device.
@@ -138,13 +119,6 @@ impl VulkanContext {
     }
 }
 
-/// The element size of a dtype that can live on the device (strings and resources never do).
-fn flat(dtype: DType) -> Result<usize> {
-    dtype.size().ok_or_else(|| {
-        Status::unimplemented(format!("{dtype} tensors cannot live on a Vulkan device"))
-    })
-}
-
 fn check_len(span: Span, len: usize) -> Result<()> {
     if len as u64 > span.len {
         return Err(Status::internal(format!("{len} bytes do not fit a span of {}", span.len)));
@@ -156,7 +130,7 @@ fn check_len(span: Span, len: usize) -> Result<()> {
 mod tests {
     use super::*;
     use crate::testing::{Rng, gpu, host};
-    use sessionflow_core::{Code, TensorShape};
+    use sessionflow_core::{Code, DType, TensorShape};
 
     #[test]
     fn tensors_of_every_flat_dtype_go_to_the_device_and_back() {

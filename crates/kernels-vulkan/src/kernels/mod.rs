@@ -11,6 +11,7 @@ mod softmax;
 
 pub use bias_add::bias_add;
 pub use broadcast::{BroadcastPlan, broadcast_shape};
+pub(crate) use elementwise::binary_into;
 pub use elementwise::{BinaryOp, UnaryOp, binary, unary, unary_into};
 pub use matmul::matmul;
 pub use reduce::{ReduceOp, reduce};
