@@ -15,10 +15,10 @@
 //!   With wgpu each tensor would be its own `wgpu::Buffer` behind its own allocator and
 //!   validation layer, and a lost device or an out-of-memory shows up as an error callback
 //!   rather than a `Result`.
-//! - Cost, measured on the project's 2-core build machine (README, "Building from source"):
-//!   ash is one crate of generated bindings with no dependencies beyond libloading; wgpu
-//!   brings wgpu-core, wgpu-hal, gpu-allocator, naga at run time and ~40 more crates, and
-//!   roughly quadruples the added build time and binary size.
+//! - Cost, measured on the project's 2-core build machine (README, "The Vulkan device"): a
+//!   one-file program using ash (plus naga at build time) took 30 s of CPU to build from
+//!   clean, one using wgpu 113 s (wgpu compiles naga optimised, for run time, and wgpu-core);
+//!   stripped, 0.35 MB against 2.8 MB.
 //!
 //! Shaders are WGSL in `shaders/`, compiled to SPIR-V by naga in `build.rs` (pure Rust: no
 //! shaderc or glslang, no C++ toolchain, no nightly, nothing at install time). WGSL rather
