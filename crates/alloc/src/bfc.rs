@@ -10,7 +10,7 @@ mod tests;
 use crate::region::{HostRegions, RegionProvider};
 use chunks::{Bins, Chunk, ChunkId, Chunks, MIN_ALLOCATION};
 use regions::Regions;
-use sessionflow_core::{Allocator, AllocatorStats, Result, Status};
+use sessionflow_core::{Allocator, AllocatorStats, MemoryKind, Result, Status};
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -379,6 +379,20 @@ impl<P: RegionProvider> Allocator for BfcAllocator<P> {
 
     fn release_free_memory(&self) -> u64 {
         self.deallocate_free_regions() as u64
+    }
+
+    fn memory_kind(&self) -> MemoryKind {
+        self.provider.memory_kind()
+    }
+
+    unsafe fn read_device(&self, ptr: NonNull<u8>, out: &mut [u8]) -> Result<()> {
+        // SAFETY: the caller's range lies in one of our chunks, so in one of our regions.
+        unsafe { self.provider.read(ptr, out) }
+    }
+
+    unsafe fn write_device(&self, ptr: NonNull<u8>, data: &[u8]) -> Result<()> {
+        // SAFETY: as in read_device, and the caller alone uses the range.
+        unsafe { self.provider.write(ptr, data) }
     }
 
     fn stats(&self) -> AllocatorStats {

@@ -1,7 +1,7 @@
 //! Where a BFC allocator's memory comes from: large regions obtained from a device, which the
 //! allocator then carves into chunks itself.
 
-use sessionflow_core::{Result, Status, TENSOR_ALIGNMENT};
+use sessionflow_core::{MemoryKind, Result, Status, TENSOR_ALIGNMENT};
 use std::alloc::Layout;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +33,33 @@ pub trait RegionProvider: Send + Sync {
     /// `ptr .. ptr + bytes` must lie inside one live region from this provider, with no other
     /// user of that range.
     unsafe fn zero(&self, ptr: NonNull<u8>, bytes: usize);
+
+    /// Whether the regions are host memory (the default) or a device's, whose addresses the
+    /// host never dereferences; the allocator reports it to the tensors it backs.
+    fn memory_kind(&self) -> MemoryKind {
+        MemoryKind::Host
+    }
+
+    /// Copies device memory at `ptr` to the host (device providers only; the default is an
+    /// Internal error). See [`Allocator::read_device`](sessionflow_core::Allocator).
+    ///
+    /// # Safety
+    /// `ptr .. ptr + out.len()` must lie inside one live region from this provider.
+    unsafe fn read(&self, ptr: NonNull<u8>, out: &mut [u8]) -> Result<()> {
+        let _ = (ptr, out);
+        Err(Status::internal("host regions are read in place, not copied"))
+    }
+
+    /// Copies `data` to device memory at `ptr` (device providers only; the default is an
+    /// Internal error).
+    ///
+    /// # Safety
+    /// `ptr .. ptr + data.len()` must lie inside one live region from this provider, with no
+    /// other user of that range.
+    unsafe fn write(&self, ptr: NonNull<u8>, data: &[u8]) -> Result<()> {
+        let _ = (ptr, data);
+        Err(Status::internal("host regions are written in place, not copied"))
+    }
 }
 
 /// Host memory from the system allocator, aligned to [`TENSOR_ALIGNMENT`]: the CPU's regions.

@@ -1,7 +1,7 @@
 //! Per-node memory accounting for traced runs (TensorFlow's `TrackingAllocator`): a thin layer
 //! over a device's allocator that counts what one kernel allocates.
 
-use sessionflow_core::{Allocator, AllocatorStats, Result};
+use sessionflow_core::{Allocator, AllocatorStats, MemoryKind, Result};
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,6 +52,13 @@ impl TrackingAllocator {
     pub fn inner(&self) -> &Arc<dyn Allocator> {
         &self.inner
     }
+
+    fn count(&self, bytes: usize) {
+        let bytes = bytes as u64;
+        self.total_bytes.fetch_add(bytes, Ordering::Relaxed);
+        let live = self.live_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        self.peak_bytes.fetch_max(live, Ordering::Relaxed);
+    }
 }
 
 impl Allocator for TrackingAllocator {
@@ -61,10 +68,15 @@ impl Allocator for TrackingAllocator {
 
     fn allocate(&self, bytes: usize) -> Result<NonNull<u8>> {
         let ptr = self.inner.allocate(bytes)?;
-        let bytes = bytes as u64;
-        self.total_bytes.fetch_add(bytes, Ordering::Relaxed);
-        let live = self.live_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        self.peak_bytes.fetch_max(live, Ordering::Relaxed);
+        self.count(bytes);
+        Ok(ptr)
+    }
+
+    fn allocate_unzeroed(&self, bytes: usize) -> Result<NonNull<u8>> {
+        // Forwarded rather than left to the zero-filling default: traced runs must not zero
+        // what untraced runs leave as is (a device fill is a whole submission).
+        let ptr = self.inner.allocate_unzeroed(bytes)?;
+        self.count(bytes);
         Ok(ptr)
     }
 
@@ -80,6 +92,20 @@ impl Allocator for TrackingAllocator {
 
     fn release_free_memory(&self) -> u64 {
         self.inner.release_free_memory()
+    }
+
+    fn memory_kind(&self) -> MemoryKind {
+        self.inner.memory_kind()
+    }
+
+    unsafe fn read_device(&self, ptr: NonNull<u8>, out: &mut [u8]) -> Result<()> {
+        // SAFETY: the caller's contract is inner's: our pointers are inner's.
+        unsafe { self.inner.read_device(ptr, out) }
+    }
+
+    unsafe fn write_device(&self, ptr: NonNull<u8>, data: &[u8]) -> Result<()> {
+        // SAFETY: as in read_device.
+        unsafe { self.inner.write_device(ptr, data) }
     }
 }
 

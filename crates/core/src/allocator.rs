@@ -1,4 +1,4 @@
-use crate::Result;
+use crate::{Result, Status};
 use std::fmt;
 use std::ptr::NonNull;
 
@@ -40,6 +40,50 @@ pub trait Allocator: Send + Sync + fmt::Debug {
     fn release_free_memory(&self) -> u64 {
         0
     }
+    /// Where the memory lives: host memory may be read and written through its pointers;
+    /// device memory only through its device (the pointers are addresses in the device's own
+    /// space, never dereferenced by the host). Tensors take their storage kind from this.
+    fn memory_kind(&self) -> MemoryKind {
+        MemoryKind::Host
+    }
+
+    /// Copies `out.len()` bytes of device memory at `ptr` to the host. Only allocators of
+    /// device memory implement it (host memory is read in place); the default is an Internal
+    /// error.
+    ///
+    /// # Safety
+    /// `ptr .. ptr + out.len()` must lie in one live allocation from this allocator, which no
+    /// one writes meanwhile.
+    unsafe fn read_device(&self, ptr: NonNull<u8>, out: &mut [u8]) -> Result<()> {
+        let _ = (ptr, out);
+        Err(not_device_memory(self.name()))
+    }
+
+    /// Copies `data` to device memory at `ptr`. Only allocators of device memory implement it;
+    /// the default is an Internal error.
+    ///
+    /// # Safety
+    /// `ptr .. ptr + data.len()` must lie in one live allocation from this allocator that the
+    /// caller alone uses.
+    unsafe fn write_device(&self, ptr: NonNull<u8>, data: &[u8]) -> Result<()> {
+        let _ = (ptr, data);
+        Err(not_device_memory(self.name()))
+    }
+}
+
+/// The error of a device copy asked of an allocator of host memory: an engine bug.
+fn not_device_memory(name: &str) -> Status {
+    Status::internal(format!("the {name} allocator has no device memory to copy"))
+}
+
+/// Where an [`Allocator`]'s memory lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemoryKind {
+    /// Host memory, addressable by the CPU.
+    Host,
+    /// Memory of an accelerator: the allocator's pointers are opaque addresses that only the
+    /// device which made them can resolve.
+    Device,
 }
 
 /// Counters an allocator keeps, as TensorFlow's `AllocatorStats` does.

@@ -1,4 +1,4 @@
-use crate::{Allocator, Result, TENSOR_ALIGNMENT};
+use crate::{Allocator, MemoryKind, Result, Status, TENSOR_ALIGNMENT};
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -31,8 +31,11 @@ unsafe impl Send for Buffer {}
 unsafe impl Sync for Buffer {}
 
 impl Buffer {
-    /// `len` zeroed bytes from `allocator`.
+    /// `len` zeroed bytes from `allocator`; Internal error for an allocator of device memory
+    /// (a [`DeviceBuffer`](crate::DeviceBuffer) holds that), whose addresses the host must
+    /// never read through.
     pub fn new(allocator: &Arc<dyn Allocator>, len: usize) -> Result<Buffer> {
+        host_memory(allocator)?;
         if len == 0 {
             return Ok(Buffer::empty());
         }
@@ -44,6 +47,7 @@ impl Buffer {
     /// necessarily zero): for memory the caller overwrites entirely. See
     /// [`Allocator::allocate_unzeroed`].
     pub fn new_unzeroed(allocator: &Arc<dyn Allocator>, len: usize) -> Result<Buffer> {
+        host_memory(allocator)?;
         if len == 0 {
             return Ok(Buffer::empty());
         }
@@ -107,6 +111,17 @@ impl Buffer {
     /// Start of the memory; aligned to [`TENSOR_ALIGNMENT`] unless external.
     pub fn as_ptr(&self) -> *const u8 {
         self.ptr.as_ptr()
+    }
+}
+
+/// Internal error unless `allocator` hands out host memory.
+fn host_memory(allocator: &Arc<dyn Allocator>) -> Result<()> {
+    match allocator.memory_kind() {
+        MemoryKind::Host => Ok(()),
+        MemoryKind::Device => Err(Status::internal(format!(
+            "the {} allocator hands out device memory, which a host buffer cannot hold",
+            allocator.name()
+        ))),
     }
 }
 

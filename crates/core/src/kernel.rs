@@ -1,6 +1,6 @@
 use crate::{
-    Allocator, AttrMap, DType, DeviceType, Element, ResourceManager, Result, Status, Tensor,
-    TensorShape,
+    Allocator, AttrMap, DType, DeviceType, Element, MemoryKind, ResourceManager, Result, Status,
+    Tensor, TensorShape,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +25,13 @@ pub trait OpKernel: Send + Sync {
     /// only pass buffers along (constants, identities) say no, and always run inline.
     fn is_expensive(&self) -> bool {
         true
+    }
+
+    /// Inputs a kernel of a device with its own memory reads on the host (TensorFlow's
+    /// `HostMemory`: reduction axes, shapes); they are brought to host memory for it. Host
+    /// kernels read every input on the host anyway.
+    fn host_memory_inputs(&self) -> &[usize] {
+        &[]
     }
 }
 
@@ -172,6 +179,30 @@ impl<'a> KernelContext<'a> {
             }
         };
         self.set_output(output, out);
+        Ok(())
+    }
+
+    /// Moves the inputs to where a kernel reads them before it runs: with `kind` Host (a host
+    /// kernel) every input in device memory is copied to the host; with `kind` Device, host
+    /// inputs are copied to the device this context allocates from, except `host_inputs`,
+    /// which come to (or stay on) the host. Copies go to memory from this context's allocator,
+    /// or from `host` for host copies.
+    pub fn place_inputs(
+        &mut self,
+        kind: MemoryKind,
+        host_inputs: &[usize],
+        host: &Arc<dyn Allocator>,
+    ) -> Result<()> {
+        for (i, slot) in self.inputs.iter_mut().enumerate() {
+            let Some(t) = slot else { continue };
+            let on_host = kind == MemoryKind::Host || host_inputs.contains(&i);
+            let placed = match (on_host, t.memory_kind()) {
+                (true, MemoryKind::Host) => continue,
+                (true, MemoryKind::Device) => t.to_host(host)?,
+                (false, _) => t.to_device(self.allocator)?,
+            };
+            *slot = Some(placed);
+        }
         Ok(())
     }
 

@@ -1,6 +1,10 @@
-use crate::{Allocator, Buffer, DType, Element, Result, Status, TensorShape};
+use crate::{
+    Allocator, Buffer, DType, DeviceBuffer, Element, MemoryKind, Result, Status, TensorShape,
+};
 use std::fmt;
 use std::sync::Arc;
+
+mod transfer;
 
 /// A value flowing through a graph: a dtype, a shape and shared storage.
 ///
@@ -13,16 +17,18 @@ pub struct Tensor {
     storage: Storage,
 }
 
-/// Numbers and bools live flat in an aligned buffer; strings (byte strings, as in TensorFlow)
-/// are a vector of owned elements.
+/// Numbers and bools live flat in an aligned buffer, in host memory or in a device's;
+/// strings (byte strings, as in TensorFlow) are a vector of owned elements, always on the host.
 #[derive(Clone)]
 enum Storage {
     Flat(Arc<Buffer>),
+    Device(Arc<DeviceBuffer>),
     Strings(Arc<Vec<Vec<u8>>>),
 }
 
 impl Tensor {
-    /// A zero-filled tensor (empty strings for `string`).
+    /// A zero-filled tensor (empty strings for `string`), in host or device memory as
+    /// `allocator`'s [`memory_kind`](Allocator::memory_kind) says.
     pub fn zeros(
         allocator: &Arc<dyn Allocator>,
         dtype: DType,
@@ -33,8 +39,16 @@ impl Tensor {
             return Tensor::from_strings(shape, vec![Vec::new(); n]);
         }
         let bytes = byte_len(dtype, &shape)?;
-        let buffer = Buffer::new(allocator, bytes).map_err(|s| oom_context(s, dtype, &shape))?;
-        Ok(Tensor { dtype, shape, storage: Storage::Flat(Arc::new(buffer)) })
+        let oom = |s| oom_context(s, dtype, &shape);
+        let storage = match allocator.memory_kind() {
+            MemoryKind::Host => {
+                Storage::Flat(Arc::new(Buffer::new(allocator, bytes).map_err(oom)?))
+            }
+            MemoryKind::Device => {
+                Storage::Device(Arc::new(DeviceBuffer::new(allocator, bytes).map_err(oom)?))
+            }
+        };
+        Ok(Tensor { dtype, shape, storage })
     }
 
     /// A tensor for a kernel to overwrite entirely: its memory may still hold the bytes of an
@@ -43,8 +57,9 @@ impl Tensor {
     /// element unwritten.
     ///
     /// `bool` tensors come zeroed (a stale byte need not be a valid bool) and strings empty.
-    /// Debug builds fill the memory with `0xFF` bytes (NaN for floats, −1 for signed
-    /// integers), so that a kernel leaving an element unwritten fails its value tests.
+    /// Debug builds fill host memory with `0xFF` bytes (NaN for floats, −1 for signed
+    /// integers), so that a kernel leaving an element unwritten fails its value tests. With a
+    /// device allocator the tensor lives in device memory, unfilled.
     pub fn for_overwrite(
         allocator: &Arc<dyn Allocator>,
         dtype: DType,
@@ -54,9 +69,13 @@ impl Tensor {
             return Tensor::zeros(allocator, dtype, shape);
         }
         let bytes = byte_len(dtype, &shape)?;
+        let oom = |s| oom_context(s, dtype, &shape);
+        if allocator.memory_kind() == MemoryKind::Device {
+            let buffer = DeviceBuffer::new_unzeroed(allocator, bytes).map_err(oom)?;
+            return Ok(Tensor { dtype, shape, storage: Storage::Device(Arc::new(buffer)) });
+        }
         #[allow(unused_mut)] // written only in debug builds
-        let mut buffer =
-            Buffer::new_unzeroed(allocator, bytes).map_err(|s| oom_context(s, dtype, &shape))?;
+        let mut buffer = Buffer::new_unzeroed(allocator, bytes).map_err(oom)?;
         #[cfg(debug_assertions)]
         if let Some(b) = buffer.as_bytes_mut() {
             b.fill(0xFF);
@@ -128,7 +147,42 @@ impl Tensor {
     pub fn buffer(&self) -> Option<&Arc<Buffer>> {
         match &self.storage {
             Storage::Flat(buffer) => Some(buffer),
-            Storage::Strings(_) => None,
+            Storage::Device(_) | Storage::Strings(_) => None,
+        }
+    }
+
+    /// The device memory of a tensor that lives on an accelerator; None for host tensors.
+    pub fn device_buffer(&self) -> Option<&Arc<DeviceBuffer>> {
+        match &self.storage {
+            Storage::Device(buffer) => Some(buffer),
+            Storage::Flat(_) | Storage::Strings(_) => None,
+        }
+    }
+
+    /// A tensor over device memory (an upload's destination, a device kernel's output).
+    /// InvalidArgument when the length does not match the dtype and shape.
+    pub fn from_device_buffer(
+        dtype: DType,
+        shape: TensorShape,
+        buffer: DeviceBuffer,
+    ) -> Result<Tensor> {
+        let bytes = byte_len(dtype, &shape)?;
+        if buffer.len() != bytes {
+            return Err(Status::invalid_argument(format!(
+                "{} bytes of device memory given for a {dtype} tensor of shape {shape}, which \
+                 needs {bytes}",
+                buffer.len()
+            )));
+        }
+        Ok(Tensor { dtype, shape, storage: Storage::Device(Arc::new(buffer)) })
+    }
+
+    /// Where the elements live: [`MemoryKind::Device`] for a tensor on an accelerator, whose
+    /// elements the host cannot read until it is copied back.
+    pub fn memory_kind(&self) -> MemoryKind {
+        match &self.storage {
+            Storage::Device(_) => MemoryKind::Device,
+            Storage::Flat(_) | Storage::Strings(_) => MemoryKind::Host,
         }
     }
 
@@ -199,6 +253,7 @@ impl Tensor {
     pub fn as_bytes(&self) -> Result<&[u8]> {
         match &self.storage {
             Storage::Flat(buffer) => Ok(buffer.as_bytes()),
+            Storage::Device(_) => Err(on_device()),
             Storage::Strings(_) => Err(Status::internal("string tensors have no flat bytes")),
         }
     }
@@ -207,7 +262,7 @@ impl Tensor {
     pub fn as_strings(&self) -> Result<&[Vec<u8>]> {
         match &self.storage {
             Storage::Strings(values) => Ok(values),
-            Storage::Flat(_) => {
+            Storage::Flat(_) | Storage::Device(_) => {
                 Err(Status::internal(format!("tensor of dtype {} accessed as string", self.dtype)))
             }
         }
@@ -238,6 +293,7 @@ impl Tensor {
     pub fn is_exclusive(&self) -> bool {
         match &self.storage {
             Storage::Flat(buffer) => Arc::strong_count(buffer) == 1 && buffer.is_writable(),
+            Storage::Device(buffer) => Arc::strong_count(buffer) == 1,
             Storage::Strings(values) => Arc::strong_count(values) == 1,
         }
     }
@@ -276,6 +332,7 @@ impl Tensor {
                     )
                 })
             }
+            Storage::Device(_) => Err(on_device()),
             Storage::Strings(_) => Err(Status::internal("string tensors have no flat bytes")),
         }
     }
@@ -291,6 +348,12 @@ impl Tensor {
             )))
         }
     }
+}
+
+/// Host code reached for the elements of a tensor in device memory: the placer inserts a
+/// copy to the host before every host consumer, so this is an engine bug, not a user error.
+fn on_device() -> Status {
+    Status::internal("the tensor lives in device memory; copy it to the host to read it")
 }
 
 /// Says which tensor an allocator could not fit, as TensorFlow's OOM messages do; the

@@ -9,6 +9,7 @@ mod frames;
 mod kernel_runner;
 mod loop_executor;
 mod partial_run;
+mod placed_kernel;
 mod placer;
 mod plan;
 mod resources;

@@ -1,6 +1,7 @@
 use crate::constant_folder::ConstantFolder;
 use crate::executor::{ExecOptions, InterOp, execute};
 use crate::partial_run::PartialRun;
+use crate::placed_kernel::MemoryPlacement;
 use crate::placer::Placer;
 use crate::plan::{KernelSource, Plan, build_kernel};
 use crate::resources::SessionResources;
@@ -79,6 +80,8 @@ pub struct Session {
     stateful_kernels: Mutex<HashMap<NodeId, Arc<dyn OpKernel>>>,
     /// Variables: their values live here, not in the graph, so each session has its own.
     resources: SessionResources,
+    /// Copies between host and device memory, when the devices have both.
+    memory: MemoryPlacement,
     closed: AtomicBool,
 }
 
@@ -105,7 +108,6 @@ impl Session {
         Ok(Session {
             id: NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed),
             graph,
-            devices,
             registry,
             plans: Mutex::new(HashMap::new()),
             intra_op_pool,
@@ -119,6 +121,8 @@ impl Session {
             next_partial_run: AtomicU64::new(1),
             stateful_kernels: Mutex::new(HashMap::new()),
             resources: SessionResources::default(),
+            memory: MemoryPlacement::new(&devices),
+            devices,
             closed: AtomicBool::new(false),
         })
     }
@@ -192,7 +196,7 @@ impl Session {
             resources: &self.resources,
         };
         let (values, step_stats) = execute(plan, feeds, &self.devices, &exec)?;
-        Ok((values, RunMetadata { step_stats }))
+        Ok((self.memory.fetched(values)?, RunMetadata { step_stats }))
     }
 
     /// Declares a partial run (TF's `partial_run_setup`): every feed and fetch its steps will
@@ -247,7 +251,9 @@ impl Session {
             let graph = self.graph.read().unwrap_or_else(PoisonError::into_inner);
             endpoint_name(&graph, e)
         };
-        let result = state.step(feeds, fetches, targets, &self.devices, &exec, &name_of);
+        let result = state
+            .step(feeds, fetches, targets, &self.devices, &exec, &name_of)
+            .and_then(|values| self.memory.fetched(values));
         if state.is_over() {
             self.partial_runs.lock().unwrap_or_else(PoisonError::into_inner).remove(handle);
         }
@@ -321,14 +327,15 @@ impl KernelSource for Session {
     }
 
     fn kernel(&self, node: &Node, device: &dyn Device) -> Result<Arc<dyn OpKernel>> {
+        let build = || Ok(self.memory.wrap(build_kernel(node, device, &self.registry)?, device));
         if !node.op_def.is_stateful {
-            return build_kernel(node, device, &self.registry);
+            return build();
         }
         let mut cache = self.stateful_kernels.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(kernel) = cache.get(&node.id) {
             return Ok(Arc::clone(kernel));
         }
-        let kernel = build_kernel(node, device, &self.registry)?;
+        let kernel = build()?;
         cache.insert(node.id, Arc::clone(&kernel));
         Ok(kernel)
     }

@@ -19,11 +19,13 @@ use sessionflow_alloc::{CpuAllocator, HostRegions};
 use sessionflow_core::{Allocator, Device, KernelRegistry, Result};
 use sessionflow_graph::Graph;
 use sessionflow_kernels_cpu::CpuDevice;
+use sessionflow_kernels_vulkan::{VulkanContext, VulkanDevice};
 use std::sync::{Arc, LazyLock, RwLock};
 
 static KERNELS: LazyLock<Arc<KernelRegistry>> = LazyLock::new(|| {
     let mut registry = KernelRegistry::new();
     sessionflow_kernels_cpu::register_kernels(&mut registry);
+    sessionflow_kernels_vulkan::register_kernels(&mut registry);
     Arc::new(registry)
 });
 
@@ -46,14 +48,35 @@ pub fn host_memory_held() -> u64 {
     HostRegions::bytes_held()
 }
 
-/// The devices a new session gets, each with its own allocator.
+/// The devices a new session gets, each with its own allocator: the CPUs first (the default
+/// placement), then the Vulkan device when one is present and `device_count` does not say
+/// `VULKAN: 0`.
 pub fn local_devices(config: &SessionConfig) -> Result<Vec<Arc<dyn Device>>> {
     config.gpu_options.validate()?;
     // TensorFlow always keeps one CPU, even when `device_count` says 0.
     let cpus = config.device_count.get("CPU").copied().unwrap_or(1).max(1);
-    (0..cpus)
+    let mut devices = (0..cpus)
         .map(|i| Ok(Arc::new(CpuDevice::new(i, config.cpu_memory_limit)?) as Arc<dyn Device>))
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    if config.device_count.get("VULKAN").copied().unwrap_or(1) > 0
+        && let Some(ctx) = vulkan_context()
+    {
+        let options = config.gpu_options.allocator_options(ctx.info().memory_bytes, 2 << 20);
+        devices.push(Arc::new(VulkanDevice::new(0, ctx, options)?));
+    }
+    Ok(devices)
+}
+
+/// The process's Vulkan context, or None when there is no usable Vulkan (no loader, no device,
+/// `SESSIONFLOW_VULKAN=0`): sessions then simply have no Vulkan device, as TensorFlow has no
+/// GPU device without a driver. The reason is in [`vulkan_status`].
+fn vulkan_context() -> Option<Arc<VulkanContext>> {
+    VulkanContext::shared().ok()
+}
+
+/// Why this process has no Vulkan device (Unavailable, saying why), or Ok when it has one.
+pub fn vulkan_status() -> Result<()> {
+    VulkanContext::shared().map(|_| ())
 }
 
 /// Opens a session on `graph` with this build's devices and kernels.
