@@ -7,13 +7,16 @@ mod array;
 mod core_ops;
 mod forwarding;
 mod gradients;
+mod image;
 mod indexing;
 mod linalg;
 mod math;
 mod nn_activation;
 mod nn_conv;
+mod nn_fused;
 mod random;
 mod reduction;
+mod space_batch;
 mod state;
 
 /// A test file that is not declared above would silently never run (`autotests = false`).

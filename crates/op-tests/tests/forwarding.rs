@@ -350,7 +350,8 @@ fn activation_gradients_compute_into_exclusive_gradients_and_leave_shared_ones_i
     let grads = [1f32, 2., 3., 4., 5., 6.];
     // By hand on XS = [-2, -0.5, 0, 0.5, 1, 3]: ReluGrad passes g where x > 0; EluGrad gives
     // g·(y + 1) where y < 0, else g.
-    for (op, expected) in [("ReluGrad", [0., 0., 0., 4., 5., 6.]), ("EluGrad", [-1., 1., 3., 4., 5., 6.])]
+    for (op, expected) in
+        [("ReluGrad", [0., 0., 0., 4., 5., 6.]), ("EluGrad", [-1., 1., 3., 4., 5., 6.])]
     {
         let g = h.tensor(&[2, 3], &grads);
         let at = address(&g);

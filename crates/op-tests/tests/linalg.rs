@@ -79,9 +79,8 @@ fn transposed_right_operands_of_large_products_are_exact() {
     let (m, k, n) = (40, 70, 33);
     let a_at = |i: usize, l: usize| ((i * 3 + l) % 7) as f64 - 3.0;
     let b_at = |l: usize, j: usize| ((j * 2 + l * 5) % 9) as f64 - 4.0;
-    let want: Vec<f64> = (0..m * n)
-        .map(|ij| (0..k).map(|l| a_at(ij / n, l) * b_at(l, ij % n)).sum())
-        .collect();
+    let want: Vec<f64> =
+        (0..m * n).map(|ij| (0..k).map(|l| a_at(ij / n, l) * b_at(l, ij % n)).sum()).collect();
     // a as stored for transpose_a (k×m) or not (m×k); b as stored for transpose_b (n×k).
     let a_plain: Vec<f64> = (0..m * k).map(|x| a_at(x / k, x % k)).collect();
     let a_transposed: Vec<f64> = (0..k * m).map(|x| a_at(x % m, x / m)).collect();

@@ -135,7 +135,7 @@ fn spatial(direction: Direction, d: u64, block: u64, before: u64, after: u64) ->
     let size = match direction {
         Direction::ToBatch => {
             let padded = d + before + after;
-            if padded % block != 0 {
+            if !padded.is_multiple_of(block) {
                 return Err(Status::invalid_argument(format!(
                     "Dimension size must be evenly divisible by {block} but is {padded}"
                 )));
@@ -143,7 +143,7 @@ fn spatial(direction: Direction, d: u64, block: u64, before: u64, after: u64) ->
             padded / block
         }
         Direction::ToSpace => {
-            let full = d.checked_mul(block).unwrap_or(u64::MAX);
+            let full = d.saturating_mul(block);
             full.checked_sub(before + after).ok_or_else(|| {
                 Status::invalid_argument(format!(
                     "Negative dimension size caused by subtracting {} from {full}",

@@ -9,8 +9,8 @@
 
 use super::context::{Consumers, RunView, spec_of};
 use super::fusion_patterns::{
-    Affine, activation, affine, channel_constant, const_value, other_input, sole_reader,
-    string_attr, union_of_controls,
+    Affine, activation, affine, channel_constant, const_value, other_input, requests_cpu,
+    sole_reader, string_attr, union_of_controls,
 };
 use super::pad_folding::folded_pad;
 use crate::{Endpoint, Graph, Node, NodeId, NodeSpec};
@@ -53,6 +53,9 @@ fn pattern(
     allocator: Option<&Arc<dyn Allocator>>,
 ) -> Option<Vec<(NodeId, NodeSpec)>> {
     let conv = graph.node(base).ok()?;
+    if !requests_cpu(conv) {
+        return None;
+    }
     let depthwise = conv.op() == "DepthwiseConv2dNative";
     let dtype = conv.output_types[0];
     let fusable_type = if depthwise {

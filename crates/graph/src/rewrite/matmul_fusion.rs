@@ -3,7 +3,9 @@
 //! become one `_FusedMatMul`.
 
 use super::context::{Consumers, RunView};
-use super::fusion_patterns::{Affine, activation, affine, sole_reader, union_of_controls};
+use super::fusion_patterns::{
+    Affine, activation, affine, requests_cpu, sole_reader, union_of_controls,
+};
 use crate::{Endpoint, Graph, NodeId, NodeSpec};
 use sessionflow_core::{AttrMap, AttrValue, DType};
 
@@ -35,6 +37,9 @@ fn pattern(
     id: NodeId,
 ) -> Option<(NodeId, NodeSpec)> {
     let product = graph.node(id).ok()?;
+    if !requests_cpu(product) {
+        return None;
+    }
     let dtype = product.output_types[0];
     if !matches!(dtype, DType::Float32 | DType::Float16 | DType::BFloat16) {
         return None;

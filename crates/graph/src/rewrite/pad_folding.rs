@@ -29,7 +29,7 @@ pub(super) fn folded_pad<'g>(
     let pad = graph.node(input.node).ok()?;
     let zero_fill = match pad.op() {
         "Pad" => true,
-        "PadV2" => const_value(graph, pad.inputs[2]).is_some_and(|t| is_zero_scalar(t)),
+        "PadV2" => const_value(graph, pad.inputs[2]).is_some_and(is_zero_scalar),
         _ => false,
     };
     let reader = sole_reader(graph, consumers, run, pad.id)?;

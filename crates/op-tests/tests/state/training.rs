@@ -405,12 +405,14 @@ fn adam_on_a_variable_of_several_chunks_matches_the_formula_at_every_element() {
                     g.update("AssignVariableOp", &format!("{name}/assign"), h, c)
                 })
                 .collect();
-            let scalars: Vec<Endpoint> = (0..6).map(|i| g.placeholder(&format!("s{i}"), dtype)).collect();
+            let scalars: Vec<Endpoint> =
+                (0..6).map(|i| g.placeholder(&format!("s{i}"), dtype)).collect();
             let grad = g.placeholder("grad", dtype);
             let mut inputs = handles.clone();
             inputs.extend(&scalars);
             inputs.push(grad);
-            let attrs = [("T", AttrValue::Type(dtype)), ("use_nesterov", AttrValue::Bool(nesterov))];
+            let attrs =
+                [("T", AttrValue::Type(dtype)), ("use_nesterov", AttrValue::Bool(nesterov))];
             let update = g.add("ResourceApplyAdam", "update", &inputs, &attrs).node;
             let s = g.session();
             run_targets(&s, &inits).unwrap();

@@ -96,7 +96,11 @@ mod tests {
             transpose_into(&src, rows, cols, &mut dst);
             for i in 0..rows {
                 for j in 0..cols {
-                    assert_eq!(dst[j * rows + i], (i * cols + j) as u32, "{rows}×{cols} at {i},{j}");
+                    assert_eq!(
+                        dst[j * rows + i],
+                        (i * cols + j) as u32,
+                        "{rows}×{cols} at {i},{j}"
+                    );
                 }
             }
         }

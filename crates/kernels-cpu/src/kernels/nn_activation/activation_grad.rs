@@ -9,8 +9,7 @@ use crate::kernels::numeric::{Numeric, for_float_types, for_numeric_types};
 use num_traits::{Float, Zero};
 use rayon::prelude::*;
 use sessionflow_core::{
-    AttrValue, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result,
-    Status, Tensor,
+    AttrValue, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
 };
 
 /// Elements per task in parallel maps.

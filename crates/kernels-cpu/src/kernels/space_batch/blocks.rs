@@ -94,7 +94,7 @@ impl BlockLayout {
                 let mut blocked = Vec::with_capacity(m);
                 for i in 0..m {
                     let padded = dims[1 + i] + before[i] + after[i];
-                    if padded % sizes[i] != 0 {
+                    if !padded.is_multiple_of(sizes[i]) {
                         return Err(Status::invalid_argument(format!(
                             "padded_shape[{i}]={padded} is not divisible by block_shape[{i}]={}",
                             sizes[i]
@@ -109,7 +109,7 @@ impl BlockLayout {
                 (dims[1..=m].to_vec(), blocked, dims[0])
             }
             Direction::ToSpace => {
-                if dims[0] % block_size != 0 {
+                if !dims[0].is_multiple_of(block_size) {
                     return Err(Status::invalid_argument(format!(
                         "Input batch dimension ({}) is not divisible by product of block sizes ({block_size})",
                         dims[0]
@@ -195,8 +195,8 @@ impl BlockLayout {
                 }
                 let b = rest;
                 let (mut offset, mut position) = (0usize, 0usize);
-                for i in 0..m {
-                    let full = coords[i] + self.before[i];
+                for (i, coord) in coords.iter().enumerate() {
+                    let full = coord + self.before[i];
                     offset = offset * self.block[i] + full % self.block[i];
                     position = position * self.blocked[i] + full / self.block[i];
                 }

@@ -9,8 +9,8 @@
 //! being written, so the reads of a step keep their snapshot.
 
 mod adagrad;
-mod chunked;
 mod adam;
+mod chunked;
 mod gradient_descent;
 mod momentum;
 mod rms_prop;

@@ -12,11 +12,7 @@ use super::chunked::{Disjoint, for_each_chunk};
 use crate::kernels::nn_activation::simd::vectorized;
 
 /// `f(a[i], g[i])` for every `i`.
-pub(crate) fn update1<T: Copy + Send + Sync>(
-    a: &mut [T],
-    g: &[T],
-    f: impl Fn(&mut T, T) + Sync,
-) {
+pub(crate) fn update1<T: Copy + Send + Sync>(a: &mut [T], g: &[T], f: impl Fn(&mut T, T) + Sync) {
     debug_assert_eq!(a.len(), g.len());
     let a = Disjoint::new(a);
     for_each_chunk(g.len(), &|r| {
