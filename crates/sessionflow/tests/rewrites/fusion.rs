@@ -41,7 +41,7 @@ fn conv_bias_relu6_becomes_one_fused_conv() {
     assert_eq!(on.op_of("relu6"), Some("_FusedConv2D"));
     assert!(!on.ran("conv") && !on.ran("bias_add"));
     assert_eq!(off.op_of("relu6"), Some("Relu6"));
-    assert!(on.f32s(0).iter().any(|&v| v == 6.0) && on.f32s(0).iter().any(|&v| v == 0.0));
+    assert!(on.f32s(0).contains(&6.0) && on.f32s(0).contains(&0.0));
 }
 
 #[test]

@@ -157,7 +157,7 @@ fn rows_finish_a_bias_and_clamp_in_registers_as_the_scalar_epilogue_does() {
     let mut out = vec![0f32; h * w * c];
     depthwise_nhwc(&g, &narrow(&x), &narrow(&f), &mut out, &BiasRelu6(narrow(&bias)));
     assert_agree(&out, &wide, "depthwise + bias + relu6");
-    assert!(out.iter().any(|&v| v == 6.0) && out.iter().any(|&v| v == 0.0), "both bounds hit");
+    assert!(out.contains(&6.0) && out.contains(&0.0), "both bounds hit");
 
     let oc = c;
     let g = ConvGeometry {
