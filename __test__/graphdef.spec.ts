@@ -20,13 +20,16 @@ interface Expected {
 }
 
 function decode(e: Encoded): NDArray {
-  if (e.dtype !== 'float32') throw new Error(`fixture dtype ${e.dtype}`)
   const bytes = Buffer.from(e.data, 'base64')
-  const copy = new Uint8Array(bytes) // aligned for Float32Array
-  return new NDArray('float32', e.shape, new Float32Array(copy.buffer))
+  const copy = new Uint8Array(bytes) // aligned for the typed array
+  if (e.dtype === 'float32') return new NDArray('float32', e.shape, new Float32Array(copy.buffer))
+  if (e.dtype === 'int32') return new NDArray('int32', e.shape, new Int32Array(copy.buffer))
+  throw new Error(`fixture dtype ${e.dtype}`)
 }
 
-for (const model of ['mlp', 'conv_net']) {
+// The text classifier: int32 token ids through an embedding lookup (GatherV2), a masked mean
+// and two dense layers.
+for (const model of ['mlp', 'conv_net', 'text_classifier']) {
   for (const form of ['pb', 'pbtxt'] as const) {
     test(`a ${model} frozen by TensorFlow imports from .${form} and gives TensorFlow's outputs`, (t) => {
       const expected = JSON.parse(readFileSync(join(FIXTURES, `${model}.expected.json`), 'utf8')) as Expected

@@ -1,11 +1,13 @@
 //! Constant folding: nodes whose inputs are all constants are computed once, at plan time, by
 //! their kernels, and the nodes where constant values meet the rest of the graph become
-//! `Const` nodes holding the result. Nothing stateful, fed, fetched, targeted or involved in
-//! control flow is folded; a node whose kernel fails is left to fail at run time; results
-//! larger than TensorFlow's limit for folded constants (10 MiB) are not kept.
+//! `Const` nodes holding the result. Nothing stateful, fed, fetched, targeted, involved in
+//! control flow or pinned to a device other than the CPU is folded; a node whose kernel fails is left to fail at run time; results
+//! larger than TensorFlow's limit for folded constants (10 MiB) are not kept. A value computed
+//! along the way is dropped as soon as everything reading it has folded too, so folding a long
+//! chain holds a few tensors at a time, not the whole chain.
 
 use super::ConstantEvaluator;
-use super::context::{Consumers, RunView, is_control_flow};
+use super::context::{Consumers, RunView, is_control_flow, requests_cpu};
 use crate::{Graph, Node, NodeId, NodeSpec};
 use sessionflow_core::{AttrMap, AttrValue, DType, Tensor};
 use std::collections::{HashMap, HashSet};
@@ -24,7 +26,13 @@ pub(super) fn fold_constants(
     evaluator: &dyn ConstantEvaluator,
 ) -> bool {
     let needed = run.needed(graph);
-    // The values of every constant node of the run, by node.
+    let consumers = Consumers::of(graph, &needed);
+    // Per node, its readers (data edges and control edges) that have not been folded into a
+    // `Const` yet; at zero its value is no longer needed.
+    let mut unfolded_readers: Vec<usize> = (0..graph.num_nodes())
+        .map(|i| consumers.data[i].len() + consumers.control[i].len())
+        .collect();
+    // The values of the run's constant nodes that something may still read, by node.
     let mut values: HashMap<NodeId, Vec<Tensor>> = HashMap::new();
     let mut folded: Vec<NodeId> = Vec::new();
     for node in graph.nodes().iter().filter(|n| needed[n.id.index()]) {
@@ -43,6 +51,7 @@ pub(super) fn fold_constants(
             || !node.inputs.iter().all(|e| !run.fed.contains(e) && values.contains_key(&e.node))
             || !node.control_inputs.iter().all(|c| values.contains_key(c))
             || known_to_be_too_large(node)
+            || (!becomes_const(node, run) && unfolded_readers[node.id.index()] == 0)
         {
             continue;
         }
@@ -53,16 +62,25 @@ pub(super) fn fold_constants(
         }
         values.insert(node.id, outputs);
         folded.push(node.id);
+        // Inputs read only by nodes that become Consts (below) are needed by nothing at run
+        // time: release them now.
+        if becomes_const(node, run) {
+            let edges =
+                node.inputs.iter().map(|e| e.node).chain(node.control_inputs.iter().copied());
+            for input in edges {
+                let left = &mut unfolded_readers[input.index()];
+                *left = left.saturating_sub(1);
+                if *left == 0 && !run.is_pinned(input) {
+                    values.remove(&input);
+                }
+            }
+        }
     }
     // Replace the folded nodes that something not folded reads (the rest are pruned with
     // them). Multi-output nodes stay (a Const has one output); their folded consumers do not.
-    let consumers = Consumers::of(graph, &needed);
     let nodes = graph.nodes();
-    let replaceable: HashSet<NodeId> = folded
-        .iter()
-        .copied()
-        .filter(|&id| nodes[id.index()].num_outputs() == 1 && !run.is_pinned(id))
-        .collect();
+    let replaceable: HashSet<NodeId> =
+        folded.iter().copied().filter(|&id| becomes_const(&nodes[id.index()], run)).collect();
     let mut batch = Vec::new();
     for &id in &folded {
         let node = &nodes[id.index()];
@@ -81,7 +99,9 @@ pub(super) fn fold_constants(
         }
         let mut attrs = AttrMap::new();
         attrs.insert("dtype".into(), AttrValue::Type(node.output_types[0]));
-        attrs.insert("value".into(), AttrValue::Tensor(values[&id][0].clone()));
+        // Present: a reader that does not become a Const never released it.
+        let Some(value) = values.get(&id).and_then(|v| v.first()) else { continue };
+        attrs.insert("value".into(), AttrValue::Tensor(value.clone()));
         let spec = NodeSpec {
             op: "Const".into(),
             name: node.name.clone(),
@@ -94,9 +114,16 @@ pub(super) fn fold_constants(
     !batch.is_empty() && graph.replace_nodes(batch).is_ok()
 }
 
+/// Whether a folded node is replaced by a `Const` (or pruned): single-output and not fed,
+/// fetched or targeted.
+fn becomes_const(node: &Node, run: &RunView) -> bool {
+    node.num_outputs() == 1 && !run.is_pinned(node.id)
+}
+
 /// Whether the op may be folded at all, whatever its inputs.
 fn foldable(node: &Node) -> bool {
-    !node.op_def.is_stateful
+    requests_cpu(node)
+        && !node.op_def.is_stateful
         && !is_control_flow(node.op())
         && !NEVER_FOLDED.contains(&node.op())
         && !node.inputs.is_empty()

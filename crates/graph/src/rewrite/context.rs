@@ -139,3 +139,42 @@ pub(super) fn spec_of(node: &Node) -> NodeSpec {
         device: node.device.clone(),
     }
 }
+
+/// Whether `node` asks for no device or for the CPU. Rewrites run before placement, and
+/// unpinned nodes are placed on the CPU first; the rewrites that compute on the CPU (folding)
+/// or produce ops only the CPU has (fusions) leave nodes pinned to other devices alone, so that
+/// those run there, and a hard placement that cannot be met still fails as TensorFlow's does.
+pub(super) fn requests_cpu(node: &Node) -> bool {
+    names_cpu_or_nothing(&node.device)
+}
+
+/// Whether a device request (full, partial or legacy) leaves the device type open or names CPU.
+fn names_cpu_or_nothing(request: &str) -> bool {
+    request.split('/').filter(|part| !part.is_empty()).all(|part| {
+        let mut fields = part.split(':');
+        let key = fields.next().unwrap_or_default();
+        let device_type = if key.eq_ignore_ascii_case("device") {
+            fields.next().unwrap_or_default()
+        } else {
+            key
+        };
+        matches!(key, "job" | "replica" | "task")
+            || device_type.eq_ignore_ascii_case("cpu")
+            || device_type == "*"
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_cpu_or_nothing;
+
+    #[test]
+    fn device_requests_that_leave_a_node_on_the_cpu() {
+        for cpu in ["", "/job:localhost", "/device:CPU:0", "/cpu:0", "/job:w/task:1/device:cpu:*"] {
+            assert!(names_cpu_or_nothing(cpu), "{cpu}");
+        }
+        for other in ["/device:VULKAN:0", "/gpu:0", "/job:localhost/device:GPU:1", "/vulkan"] {
+            assert!(!names_cpu_or_nothing(other), "{other}");
+        }
+    }
+}

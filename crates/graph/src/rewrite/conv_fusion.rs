@@ -7,10 +7,10 @@
 //! a frozen graph (`x·a + b` with constant `a`, `b`) fuses this way, and a zero `Pad` before
 //! the convolution becomes its explicit padding.
 
-use super::context::{Consumers, RunView, spec_of};
+use super::context::{Consumers, RunView, requests_cpu, spec_of};
 use super::fusion_patterns::{
-    Affine, activation, affine, channel_constant, const_value, other_input, requests_cpu,
-    sole_reader, string_attr, union_of_controls,
+    Affine, activation, affine, channel_constant, const_value, other_input, sole_reader,
+    string_attr, union_of_controls,
 };
 use super::pad_folding::folded_pad;
 use crate::{Endpoint, Graph, Node, NodeId, NodeSpec};

@@ -23,29 +23,6 @@ pub(super) fn sole_reader<'g>(
     (node.device == producer.device).then_some(node)
 }
 
-/// Whether `node` asks for no device or for the CPU: the only device with fused kernels.
-/// Rewrites run before placement and unpinned nodes are placed on the CPU first, so a chain
-/// pinned to an accelerator is left whole for that device's own kernels.
-pub(super) fn requests_cpu(node: &Node) -> bool {
-    names_cpu_or_nothing(&node.device)
-}
-
-/// Whether a device request (full, partial or legacy) leaves the device type open or names CPU.
-fn names_cpu_or_nothing(request: &str) -> bool {
-    request.split('/').filter(|part| !part.is_empty()).all(|part| {
-        let mut fields = part.split(':');
-        let key = fields.next().unwrap_or_default();
-        let device_type = if key.eq_ignore_ascii_case("device") {
-            fields.next().unwrap_or_default()
-        } else {
-            key
-        };
-        matches!(key, "job" | "replica" | "task")
-            || device_type.eq_ignore_ascii_case("cpu")
-            || device_type == "*"
-    })
-}
-
 /// The other input of a two-input node that reads `x` as one of them.
 pub(super) fn other_input(node: &Node, x: Endpoint) -> Option<Endpoint> {
     match node.inputs.as_slice() {
@@ -194,19 +171,4 @@ pub(super) fn union_of_controls(nodes: &[&Node]) -> Vec<NodeId> {
     all.sort_unstable();
     all.dedup();
     all
-}
-
-#[cfg(test)]
-mod tests {
-    use super::names_cpu_or_nothing;
-
-    #[test]
-    fn device_requests_that_leave_a_node_on_the_cpu() {
-        for cpu in ["", "/job:localhost", "/device:CPU:0", "/cpu:0", "/job:w/task:1/device:cpu:*"] {
-            assert!(names_cpu_or_nothing(cpu), "{cpu}");
-        }
-        for other in ["/device:VULKAN:0", "/gpu:0", "/job:localhost/device:GPU:1", "/vulkan"] {
-            assert!(!names_cpu_or_nothing(other), "{other}");
-        }
-    }
 }

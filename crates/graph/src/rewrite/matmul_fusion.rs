@@ -2,10 +2,9 @@
 //! as a product row, then optionally `Relu`, `Relu6`, `Elu`, `LeakyRelu`, `Tanh` or `Sigmoid`,
 //! become one `_FusedMatMul`.
 
+use super::context::requests_cpu;
 use super::context::{Consumers, RunView};
-use super::fusion_patterns::{
-    Affine, activation, affine, requests_cpu, sole_reader, union_of_controls,
-};
+use super::fusion_patterns::{Affine, activation, affine, sole_reader, union_of_controls};
 use crate::{Endpoint, Graph, NodeId, NodeSpec};
 use sessionflow_core::{AttrMap, AttrValue, DType};
 
