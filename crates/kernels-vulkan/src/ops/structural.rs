@@ -1,6 +1,8 @@
-//! Const, Identity and NoOp on the device: what a `tf.device` scope needs besides math.
+//! Const, Identity, NoOp and Reshape on the device: what a `tf.device` scope needs besides
+//! math.
 
 use super::context;
+use super::reshape::reshape_target;
 use sessionflow_core::{
     AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Tensor,
 };
@@ -60,6 +62,28 @@ impl OpKernel for Forward {
     }
 }
 
+/// The input's device buffer under the shape of the host-memory `shape` input: no copy, no
+/// dispatch.
+struct Reshape;
+
+impl OpKernel for Reshape {
+    fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
+        let shape = reshape_target(ctx.input(0).shape(), ctx.input(1))?;
+        let out = ctx.input(0).reshaped(shape)?;
+        ctx.set_output(0, out);
+        Ok(())
+    }
+
+    fn host_memory_inputs(&self) -> &[usize] {
+        // The shape is read on the host; only the data lives on the device.
+        &[1]
+    }
+
+    fn is_expensive(&self) -> bool {
+        false
+    }
+}
+
 pub(super) fn register(r: &mut KernelRegistry) {
     for dtype in FLAT {
         r.register("Const", DeviceType::VULKAN, Some(dtype), |node: &NodeView<'_>| {
@@ -69,6 +93,9 @@ pub(super) fn register(r: &mut KernelRegistry) {
         });
         r.register("Identity", DeviceType::VULKAN, Some(dtype), |_: &NodeView<'_>| {
             Ok(Box::new(Forward))
+        });
+        r.register("Reshape", DeviceType::VULKAN, Some(dtype), |_: &NodeView<'_>| {
+            Ok(Box::new(Reshape))
         });
     }
     r.register("NoOp", DeviceType::VULKAN, None, |_: &NodeView<'_>| Ok(Box::new(Forward)));
