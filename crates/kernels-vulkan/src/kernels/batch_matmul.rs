@@ -129,3 +129,102 @@ pub fn batch_matmul(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{Rng, assert_close, cpu, gpu, host_f32, sum_error_bound};
+    use sessionflow_core::{AttrMap, AttrValue, Code};
+
+    #[test]
+    fn broadcast_batches_match_tensorflow() {
+        let Some(g) = gpu() else { return };
+        // a = 0..12 as [2, 1, 2, 3], b = (0..18) − 5 as [3, 3, 2]: the output is [2, 3, 2, 2].
+        // Its first matrix by hand: [[0,1,2],[3,4,5]] · [[-5,-4],[-3,-2],[-1,0]] =
+        // [[-5, -2], [-32, -20]]; the rest from tf.linalg.matmul (TensorFlow 2.21).
+        let av: Vec<f32> = (0..12).map(|v| v as f32).collect();
+        let bv: Vec<f32> = (0..18).map(|v| v as f32 - 5.0).collect();
+        let (a, b) = (g.f32(&[2, 1, 2, 3], &av), g.f32(&[3, 3, 2], &bv));
+        let got = batch_matmul(&g.ctx, &g.alloc, &a, &b, false, false, true).unwrap();
+        let want = [
+            -5., -2., -32., -20., 13., 16., 40., 52., 31., 34., 112., 124., -59., -38., -86., -56.,
+            67., 88., 94., 124., 193., 214., 274., 304.,
+        ];
+        assert_eq!(g.read(&got), (vec![2, 3, 2, 2], want.to_vec()));
+        // Adjoint both: aᵀ [3, 2] · bᵀ [2, 3] per batch; batch (0, 0) is
+        // [[0,3],[1,4],[2,5]] · [[-5,-3,-1],[-4,-2,0]] = [[-12,-6,0],[-21,-11,-1],[-30,-16,-2]].
+        let got = batch_matmul(&g.ctx, &g.alloc, &a, &b, true, true, true).unwrap();
+        let (dims, values) = g.read(&got);
+        assert_eq!(dims, [2, 3, 3, 3]);
+        assert_eq!(values[..9], [-12., -6., 0., -21., -11., -1., -30., -16., -2.]);
+    }
+
+    #[test]
+    fn random_batches_match_the_cpu_kernel() {
+        let Some(g) = gpu() else { return };
+        let mut rng = Rng::new(14);
+        // Batch shapes that collapse to one dim, broadcast on either side, stay two dims
+        // (70 outer batches: two submissions of dispatches), or are empty.
+        let cases: [(&[usize], &[usize], [usize; 3]); 6] = [
+            (&[], &[], [3, 4, 5]),
+            (&[4], &[4], [65, 17, 70]),
+            (&[2, 3], &[1], [5, 20, 7]),
+            (&[70, 1], &[1, 5], [2, 3, 2]),
+            (&[1, 3], &[4, 1], [33, 64, 1]),
+            (&[2, 0], &[2, 1], [3, 3, 3]),
+        ];
+        for (xb, yb, [m, k, n]) in cases {
+            for (adj_x, adj_y) in [(false, false), (true, false), (false, true), (true, true)] {
+                let mut xd = xb.to_vec();
+                xd.extend(if adj_x { [k, m] } else { [m, k] });
+                let mut yd = yb.to_vec();
+                yd.extend(if adj_y { [n, k] } else { [k, n] });
+                let xv = rng.uniform(xd.iter().product(), -1.0, 1.0);
+                let yv = rng.uniform(yd.iter().product(), -1.0, 1.0);
+                let mut attrs = AttrMap::new();
+                attrs.insert("adj_x".into(), AttrValue::Bool(adj_x));
+                attrs.insert("adj_y".into(), AttrValue::Bool(adj_y));
+                attrs.insert("T".into(), AttrValue::Type(DType::Float32));
+                let inputs = vec![host_f32(&xd, &xv), host_f32(&yd, &yv)];
+                let want = cpu("BatchMatMulV2", attrs, inputs, 1).remove(0);
+                let (x, y) = (g.f32(&xd, &xv), g.f32(&yd, &yv));
+                let got = batch_matmul(&g.ctx, &g.alloc, &x, &y, adj_x, adj_y, true).unwrap();
+                let (dims, got) = g.read(&got);
+                assert_eq!(dims, want.shape().dims());
+                // Float32: k products of magnitude ≤ 1 per entry, in some order on each side.
+                let bound = 2.0 * sum_error_bound(k, k as f32);
+                let what = format!("BatchMatMulV2 {xd:?} {yd:?}");
+                assert_close(&what, &got, want.as_slice::<f32>().unwrap(), |_| bound);
+            }
+        }
+    }
+
+    #[test]
+    fn shapes_are_checked_as_tensorflow_checks_them() {
+        let Some(g) = gpu() else { return };
+        let a = g.f32(&[2, 2, 3], &[0.; 12]);
+        let b = g.f32(&[3, 3, 2], &[0.; 18]);
+        let e = batch_matmul(&g.ctx, &g.alloc, &a, &b, false, false, true).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                Code::InvalidArgument,
+                "In[0] and In[1] must have compatible batch dimensions: [2,2,3] vs. [3,3,2]"
+            )
+        );
+        let e = batch_matmul(&g.ctx, &g.alloc, &a, &a, false, false, true).unwrap_err();
+        assert_eq!(e.message, "Matrix size-incompatible: In[0]: [2,2,3], In[1]: [2,2,3]");
+        let e = batch_matmul(&g.ctx, &g.alloc, &g.f32(&[3], &[0.; 3]), &a, false, false, true)
+            .unwrap_err();
+        assert_eq!(e.message, "In[0] ndims must be >= 2: 1");
+        // The first version does not broadcast.
+        let one = g.f32(&[1, 3, 2], &[0.; 6]);
+        let e = batch_matmul(&g.ctx, &g.alloc, &a, &one, false, false, false).unwrap_err();
+        assert_eq!(
+            e.message,
+            "In[0] and In[1] must have compatible batch dimensions: [2,2,3] vs. [1,3,2]"
+        );
+        let ok = batch_matmul(&g.ctx, &g.alloc, &a, &one, false, false, true).unwrap();
+        assert_eq!(g.read(&ok), (vec![2, 2, 2], vec![0.; 8]));
+    }
+}
