@@ -169,3 +169,9 @@ pub(crate) fn window_attrs(
     }
     attrs
 }
+
+/// A convolution test case: input dims, filter dims, padding, strides, dilations.
+pub(crate) type ConvCase = ([usize; 4], [usize; 4], &'static str, [usize; 2], [usize; 2]);
+
+/// A pooling test case: input dims, window, padding, strides.
+pub(crate) type PoolCase = ([usize; 4], [usize; 2], &'static str, [usize; 2]);

@@ -98,7 +98,9 @@ pub fn conv2d(
 mod tests {
     use super::*;
     use crate::kernels::Padding;
-    use crate::testing::{Rng, assert_close, cpu, gpu, host_f32, sum_error_bound, window_attrs};
+    use crate::testing::{
+        ConvCase, Rng, assert_close, cpu, gpu, host_f32, sum_error_bound, window_attrs,
+    };
     use sessionflow_core::Code;
 
     fn window(padding: Padding, strides: [usize; 2], dilations: [usize; 2]) -> Window {
@@ -156,7 +158,7 @@ mod tests {
         let mut rng = Rng::new(11);
         // (input [n, h, w, c], filter [kh, kw, c, oc], padding, strides, dilations): patch
         // rows and output channels on both sides of the 64-wide tiles, k past one slice.
-        let cases: [([usize; 4], [usize; 4], &str, [usize; 2], [usize; 2]); 6] = [
+        let cases: [ConvCase; 6] = [
             ([1, 1, 1, 1], [1, 1, 1, 1], "VALID", [1, 1], [1, 1]),
             ([2, 9, 11, 3], [3, 3, 3, 70], "SAME", [1, 1], [1, 1]),
             ([3, 10, 7, 5], [2, 4, 5, 8], "SAME", [2, 3], [1, 1]),

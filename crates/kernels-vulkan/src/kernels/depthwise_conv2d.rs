@@ -3,7 +3,7 @@
 
 use super::conv2d::rank4;
 use super::window::Window;
-use super::{as_u32, float32_only, groups_for, push};
+use super::{as_u32, check_loop, float32_only, groups_for, push};
 use crate::VulkanContext;
 use crate::shaders::Shader;
 use sessionflow_core::{Allocator, DType, Result, Status, Tensor, TensorShape};
@@ -33,6 +33,8 @@ pub fn depthwise_conv2d(
     if total == 0 {
         return Ok(out);
     }
+    // Each invocation loops over the window's rows and columns.
+    check_loop(ctx, "DepthwiseConv2dNative", kh.max(kw))?;
     let words = [
         as_u32(total, "output elements")?,
         as_u32(h, "the input height")?,
@@ -63,7 +65,9 @@ pub fn depthwise_conv2d(
 mod tests {
     use super::*;
     use crate::kernels::Padding;
-    use crate::testing::{Rng, assert_close, cpu, gpu, host_f32, sum_error_bound, window_attrs};
+    use crate::testing::{
+        ConvCase, Rng, assert_close, cpu, gpu, host_f32, sum_error_bound, window_attrs,
+    };
     use sessionflow_core::Code;
 
     const FILTER: [f32; 16] = [1., -1., 2., 0.5, 0., 1., -1., 2., 1., 1., 0.5, -2., 3., 0., 1., 1.];
@@ -95,7 +99,7 @@ mod tests {
     fn random_depthwise_convolutions_match_the_cpu_kernel() {
         let Some(g) = gpu() else { return };
         let mut rng = Rng::new(12);
-        let cases: [([usize; 4], [usize; 4], &str, [usize; 2], [usize; 2]); 5] = [
+        let cases: [ConvCase; 5] = [
             ([1, 1, 1, 1], [1, 1, 1, 1], "VALID", [1, 1], [1, 1]),
             ([2, 9, 11, 3], [3, 3, 3, 1], "SAME", [1, 1], [1, 1]),
             ([3, 10, 7, 5], [2, 4, 5, 3], "SAME", [2, 3], [1, 1]),

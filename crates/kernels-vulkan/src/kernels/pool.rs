@@ -2,7 +2,7 @@
 //! (shaders/pool.wgsl).
 
 use super::window::Window;
-use super::{as_u32, float32_only, groups_for, push};
+use super::{as_u32, check_loop, float32_only, groups_for, push};
 use crate::VulkanContext;
 use crate::shaders::Shader;
 use sessionflow_core::{Allocator, DType, Result, Status, Tensor, TensorShape};
@@ -48,6 +48,8 @@ pub fn pool(
     if total == 0 {
         return Ok(out);
     }
+    // Each invocation loops over the window's rows and columns.
+    check_loop(ctx, name, ksize[0].max(ksize[1]))?;
     let words = [
         as_u32(total, "output elements")?,
         as_u32(h, "the input height")?,
@@ -76,7 +78,7 @@ pub fn pool(
 mod tests {
     use super::*;
     use crate::kernels::Padding;
-    use crate::testing::{Rng, assert_close, cpu, gpu, host_f32, window_attrs};
+    use crate::testing::{PoolCase, Rng, assert_close, cpu, gpu, host_f32, window_attrs};
     use sessionflow_core::Code;
 
     const IMAGE: [f32; 16] = [3., 1., 4., 1., 5., 9., 2., 6., 5., 3., 5., 8., 9., 7., 9., 3.];
@@ -123,7 +125,7 @@ mod tests {
     fn random_poolings_match_the_cpu_kernels() {
         let Some(g) = gpu() else { return };
         let mut rng = Rng::new(13);
-        let cases: [([usize; 4], [usize; 2], &str, [usize; 2]); 5] = [
+        let cases: [PoolCase; 5] = [
             ([1, 1, 1, 1], [1, 1], "VALID", [1, 1]),
             ([2, 9, 11, 3], [3, 3], "SAME", [2, 2]),
             ([3, 10, 7, 5], [2, 4], "SAME", [1, 3]),

@@ -53,7 +53,7 @@ pub(super) fn reshape_target(input: &TensorShape, sizes: &Tensor) -> Result<Tens
     if let Some(u) = unknown {
         // With a 0 in the request, the input's zero dims are left out of the count too.
         let counted: usize = input.dims().iter().filter(|&&d| d > 0 || !has_zero).product();
-        if counted % known != 0 {
+        if !counted.is_multiple_of(known) {
             return Err(Status::invalid_argument(format!(
                 "Input to reshape is a tensor with {counted} values, but the requested shape requires a multiple of {known}"
             )));
