@@ -1,5 +1,5 @@
 //! A small conv net — Conv2D → BiasAdd → Relu → MaxPool → Reshape → MatMul → Softmax — and a
-//! second graph of DepthwiseConv2dNative, AvgPool and BatchMatMulV2, pinned to the Vulkan
+//! second graph of DepthwiseConv2dNative, AvgPool, BatchMatMulV2, ExpandDims and Squeeze, pinned to the Vulkan
 //! device: every node runs there (checked through the trace's step stats) and the values match
 //! the CPU session's. Skips, saying why, where no Vulkan device exists.
 
@@ -181,7 +181,8 @@ fn a_conv_net_pinned_to_vulkan_runs_wholly_there_and_matches_the_cpu() {
 }
 
 /// BatchMatMulV2(reshape(avgpool(depthwise(x)), [-1, 4, 6]), w) over x [batch, 5, 5, 2], the
-/// weight w [1, 6, 2] broadcast over the batch: the input and the product.
+/// weight w [1, 6, 2] broadcast over the batch, then expanded and squeezed back: the input and
+/// the product.
 fn depthwise_net(b: &Builder, device: &str) -> (NodeId, NodeId) {
     let x = b.placeholder(&[-1, 5, 5, 2]);
     let filter: Vec<f32> = (0..24).map(|v| ((v % 7) as f32 - 3.0) / 5.0).collect();
@@ -199,11 +200,17 @@ fn depthwise_net(b: &Builder, device: &str) -> (NodeId, NodeId) {
     adj.insert("adj_x".into(), AttrValue::Bool(false));
     adj.insert("adj_y".into(), AttrValue::Bool(false));
     let y = b.add("BatchMatMulV2", &[h, w], adj, device);
+    // A round trip through ExpandDims and Squeeze: [3, 4, 2] → [3, 1, 4, 2] → [3, 4, 2].
+    let dim = b.constant(Tensor::scalar(host_allocator(), 1i32).unwrap(), device);
+    let y = b.add("ExpandDims", &[y, dim], AttrMap::new(), device);
+    let mut squeeze = AttrMap::new();
+    squeeze.insert("squeeze_dims".into(), AttrValue::ListInt(vec![1]));
+    let y = b.add("Squeeze", &[y], squeeze, device);
     (x, y)
 }
 
 #[test]
-fn depthwise_convolution_average_pooling_and_batched_products_run_on_vulkan() {
+fn depthwise_convolution_average_pooling_batched_products_and_new_shapes_run_on_vulkan() {
     if !have_vulkan() {
         return;
     }
@@ -218,7 +225,9 @@ fn depthwise_convolution_average_pooling_and_batched_products_run_on_vulkan() {
     let (x, y) = depthwise_net(&on_vulkan, PIN);
     let s = open_session(Arc::clone(&on_vulkan.graph), &SessionConfig::default()).unwrap();
     let (got, placed) = run(&s, x, xv, y);
-    for name in ["depthwiseconv2dnative", "avgpool", "reshape", "batchmatmulv2"] {
+    for name in
+        ["depthwiseconv2dnative", "avgpool", "reshape", "batchmatmulv2", "expanddims", "squeeze"]
+    {
         assert_eq!(placed.get(name).map(String::as_str), Some(VULKAN), "{name}: {placed:?}");
     }
     // 5×5 under SAME 3×3 stride 3 pools to 2×2; 6 channels: [3, 4, 6] · [6, 2] = [3, 4, 2].

@@ -1,10 +1,11 @@
-//! Const, Identity, NoOp and Reshape on the device: what a `tf.device` scope needs besides
-//! math.
+//! Const, Identity, NoOp, Reshape, ExpandDims and Squeeze on the device: what a `tf.device`
+//! scope needs besides math.
 
 use super::context;
-use super::reshape::reshape_target;
+use super::reshape::{expand_dims_target, reshape_target, squeeze_target};
 use sessionflow_core::{
-    AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Tensor,
+    AttrValue, AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel,
+    Result, Status, Tensor,
 };
 use std::sync::{Mutex, PoisonError};
 
@@ -62,21 +63,39 @@ impl OpKernel for Forward {
     }
 }
 
-/// The input's device buffer under the shape of the host-memory `shape` input: no copy, no
-/// dispatch.
-struct Reshape;
+/// How a [`NewShape`] kernel finds its output's shape.
+enum Shaping {
+    /// From the host-memory `shape` input.
+    Reshape,
+    /// A 1 inserted at the host-memory `dim` input.
+    ExpandDims,
+    /// Size-1 dims removed (those of the `squeeze_dims` attr, or all).
+    Squeeze(Vec<i64>),
+}
 
-impl OpKernel for Reshape {
+/// Reshape, ExpandDims and Squeeze: the input's device buffer under a new shape, no copy and
+/// no dispatch.
+struct NewShape(Shaping);
+
+impl OpKernel for NewShape {
     fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
-        let shape = reshape_target(ctx.input(0).shape(), ctx.input(1))?;
-        let out = ctx.input(0).reshaped(shape)?;
+        let input = ctx.input(0);
+        let shape = match &self.0 {
+            Shaping::Reshape => reshape_target(input.shape(), ctx.input(1))?,
+            Shaping::ExpandDims => expand_dims_target(input.shape(), ctx.input(1))?,
+            Shaping::Squeeze(dims) => squeeze_target(input.shape(), dims)?,
+        };
+        let out = input.reshaped(shape)?;
         ctx.set_output(0, out);
         Ok(())
     }
 
     fn host_memory_inputs(&self) -> &[usize] {
-        // The shape is read on the host; only the data lives on the device.
-        &[1]
+        // A shape or dim is read on the host; only the data lives on the device.
+        match self.0 {
+            Shaping::Reshape | Shaping::ExpandDims => &[1],
+            Shaping::Squeeze(_) => &[],
+        }
     }
 
     fn is_expensive(&self) -> bool {
@@ -95,7 +114,22 @@ pub(super) fn register(r: &mut KernelRegistry) {
             Ok(Box::new(Forward))
         });
         r.register("Reshape", DeviceType::VULKAN, Some(dtype), |_: &NodeView<'_>| {
-            Ok(Box::new(Reshape))
+            Ok(Box::new(NewShape(Shaping::Reshape)))
+        });
+        r.register("ExpandDims", DeviceType::VULKAN, Some(dtype), |_: &NodeView<'_>| {
+            Ok(Box::new(NewShape(Shaping::ExpandDims)))
+        });
+        r.register("Squeeze", DeviceType::VULKAN, Some(dtype), |node: &NodeView<'_>| {
+            let dims = match node.attrs.get("squeeze_dims") {
+                None => Vec::new(),
+                Some(AttrValue::ListInt(v)) => v.clone(),
+                Some(_) => {
+                    return Err(Status::invalid_argument(
+                        "attr 'squeeze_dims' should be a list(int)",
+                    ));
+                }
+            };
+            Ok(Box::new(NewShape(Shaping::Squeeze(dims))))
         });
     }
     r.register("NoOp", DeviceType::VULKAN, None, |_: &NodeView<'_>| Ok(Box::new(Forward)));
