@@ -2,6 +2,9 @@
 // m = (image, out row, out col), k = (filter row, filter col, in channel), P the input's
 // patches (never materialised: each tile of P is gathered from the input as it is staged)
 // and F the filter, [kh, kw, ic, oc] being already row-major [k, oc]. C is the NHWC output.
+// Grouped convolutions run one group per workgroup layer z: group g reads input channels
+// [g·fd, (g + 1)·fd) and computes output channels [g·n, (g + 1)·n) (n = oc / groups). Rows
+// start at row_base, so outputs past the dispatch limit on y take more than one dispatch.
 //
 // The tiling is matmul.wgsl's: 16×16 invocations compute a 64×64 tile of C, 4×4 each, over
 // slices of 16 along k staged in workgroup memory. Padding reads as zero.
@@ -13,6 +16,8 @@ struct Params {
     h: u32,
     w: u32,
     ic: u32,
+    fd: u32,
+    oc: u32,
     oh: u32,
     ow: u32,
     kw: u32,
@@ -22,6 +27,7 @@ struct Params {
     dilation_w: u32,
     pad_top: u32,
     pad_left: u32,
+    row_base: u32,
 }
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -38,8 +44,10 @@ var<workgroup> b_tile: array<f32, 1024>;
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) flat: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
-    let row0 = wid.y * TILE;
+    let row0 = p.row_base + wid.y * TILE;
     let col0 = wid.x * TILE;
+    let in_channel0 = wid.z * p.fd;
+    let out_channel0 = wid.z * p.n;
     // Each invocation stages the same four patch rows (flat / 16 + 16l) at the same k offset
     // (flat % 16) in every slice: where those rows' windows start is worked out once.
     let ak = flat % SLICE;
@@ -63,8 +71,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
     var acc3 = vec4<f32>(0.0);
     for (var k0 = 0u; k0 < p.k; k0 += SLICE) {
         let gk = k0 + ak;
-        let ci = gk % p.ic;
-        let tap = gk / p.ic;
+        let ci = in_channel0 + gk % p.fd;
+        let tap = gk / p.fd;
         let dy = i32((tap / p.kw) * p.dilation_h);
         let dx = i32((tap % p.kw) * p.dilation_w);
         for (var l = 0u; l < 4u; l++) {
@@ -84,7 +92,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
             let gk2 = k0 + bk;
             var bv = 0.0;
             if (gj < p.n && gk2 < p.k) {
-                bv = weights[gk2 * p.n + gj];
+                bv = weights[gk2 * p.oc + out_channel0 + gj];
             }
             b_tile[bk * TILE + bn] = bv;
         }
@@ -100,18 +108,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         }
         workgroupBarrier();
     }
-    store_row(row0 + lid.y, col0 + lid.x, acc0);
-    store_row(row0 + lid.y + 16u, col0 + lid.x, acc1);
-    store_row(row0 + lid.y + 32u, col0 + lid.x, acc2);
-    store_row(row0 + lid.y + 48u, col0 + lid.x, acc3);
+    let col = col0 + lid.x;
+    store_row(row0 + lid.y, out_channel0, col, acc0);
+    store_row(row0 + lid.y + 16u, out_channel0, col, acc1);
+    store_row(row0 + lid.y + 32u, out_channel0, col, acc2);
+    store_row(row0 + lid.y + 48u, out_channel0, col, acc3);
 }
 
-// Row `i` of the 4×4 block: columns j, j + 16, j + 32, j + 48, where they exist.
-fn store_row(i: u32, j: u32, v: vec4<f32>) {
+// Row `i` of the 4×4 block: the group's output channels j, j + 16, j + 32, j + 48, where
+// they exist, at `first` + those in the output.
+fn store_row(i: u32, first: u32, j: u32, v: vec4<f32>) {
     if (i >= p.m) {
         return;
     }
-    let row = i * p.n;
+    let row = i * p.oc + first;
     for (var t = 0u; t < 4u; t++) {
         let col = j + 16u * t;
         if (col < p.n) {
