@@ -151,3 +151,70 @@ pub(super) fn register(r: &mut KernelRegistry) {
     r.register("MaxPool", DeviceType::VULKAN, f32, |node: &NodeView<'_>| pool(node, PoolOp::Max));
     r.register("AvgPool", DeviceType::VULKAN, f32, |node: &NodeView<'_>| pool(node, PoolOp::Avg));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sessionflow_core::Code;
+
+    fn attrs(pairs: &[(&str, AttrValue)]) -> AttrMap {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+    }
+
+    fn s(v: &str) -> AttrValue {
+        AttrValue::String(v.into())
+    }
+
+    fn l(v: &[i64]) -> AttrValue {
+        AttrValue::ListInt(v.to_vec())
+    }
+
+    #[test]
+    fn convolution_attrs_are_read_with_tensorflows_defaults() {
+        let a = attrs(&[("padding", s("SAME")), ("strides", l(&[1, 2, 3, 1]))]);
+        let w = conv_window("Conv2D", &a).unwrap();
+        assert_eq!(
+            w,
+            Window { padding: Padding::Same, strides: [2, 3], dilations: [1, 1] },
+            "NHWC and no dilation when the attrs are absent"
+        );
+        let a = attrs(&[
+            ("padding", s("VALID")),
+            ("strides", l(&[1, 1, 1, 1])),
+            ("dilations", l(&[1, 2, 4, 1])),
+            ("data_format", s("NHWC")),
+        ]);
+        assert_eq!(conv_window("Conv2D", &a).unwrap().dilations, [2, 4]);
+    }
+
+    #[test]
+    fn what_vulkan_does_not_run_is_unimplemented_and_what_is_invalid_says_so() {
+        let base = [("padding", s("SAME")), ("strides", l(&[1, 1, 1, 1]))];
+        let with = |extra: (&str, AttrValue)| {
+            let mut a = attrs(&base);
+            a.insert(extra.0.into(), extra.1);
+            conv_window("Conv2D", &a).unwrap_err()
+        };
+        let e = with(("data_format", s("NCHW")));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (Code::Unimplemented, "Conv2D on Vulkan supports data_format NHWC only, not NCHW")
+        );
+        let e = with(("padding", s("EXPLICIT")));
+        assert_eq!(e.code, Code::Unimplemented);
+        let e = with(("padding", s("FULL")));
+        assert_eq!((e.code, e.message.as_str()), (Code::InvalidArgument, "Invalid padding: FULL"));
+        let e = with(("strides", l(&[2, 1, 1, 1])));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                Code::Unimplemented,
+                "Current implementation does not yet support strides in the batch and depth dimensions."
+            )
+        );
+        let e = with(("dilations", l(&[1, 1, 1])));
+        assert_eq!(e.message, "Sliding window dilations field must specify 4 dimensions");
+        let e = with(("strides", l(&[1, 0, 1, 1])));
+        assert_eq!(e.code, Code::InvalidArgument);
+    }
+}
