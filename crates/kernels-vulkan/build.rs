@@ -49,6 +49,10 @@ const VARIANTS: &[Variant] = &[
     v("ReduceStridedSumF32", "reduce_strided", &[("COMBINE", "sum_of"), ("IDENTITY", "0.0")]),
     v("ReduceStridedMaxF32", "reduce_strided", &[("COMBINE", "max_of"), ("IDENTITY", "LOWEST")]),
     v("SoftmaxF32", "softmax", &[]),
+    v("Conv2DF32", "conv2d", &[]),
+    v("DepthwiseConv2dF32", "depthwise_conv2d", &[]),
+    v("MaxPoolF32", "pool", &[("OP", "max")]),
+    v("AvgPoolF32", "pool", &[("OP", "avg")]),
 ];
 
 fn main() {

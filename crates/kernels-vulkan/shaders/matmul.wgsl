@@ -6,7 +6,8 @@
 // slice of A and a 16×64 slice of B, then every invocation reads them from workgroup memory.
 //
 // A and B are addressed through strides, so transposed operands need no copy: element (i, k)
-// of A is a[batch·a_batch + i·a_row + k·a_col]. C is dense, row-major.
+// of A is a[a_off + batch·a_batch + i·a_row + k·a_col]. C is dense, row-major, from c_off.
+// The offsets let BatchMatMul address one slab of broadcast batches per dispatch.
 
 struct Params {
     m: u32,
@@ -19,6 +20,9 @@ struct Params {
     a_batch: u32,
     b_batch: u32,
     c_batch: u32,
+    a_off: u32,
+    b_off: u32,
+    c_off: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -38,8 +42,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(workgroup_id) wid: vec3<u32>) {
     let row0 = wid.y * TILE;
     let col0 = wid.x * TILE;
-    let a_base = wid.z * p.a_batch;
-    let b_base = wid.z * p.b_batch;
+    let a_base = p.a_off + wid.z * p.a_batch;
+    let b_base = p.b_off + wid.z * p.b_batch;
     var acc0 = vec4<f32>(0.0);
     var acc1 = vec4<f32>(0.0);
     var acc2 = vec4<f32>(0.0);
@@ -81,7 +85,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         }
         workgroupBarrier();
     }
-    let c_base = wid.z * p.c_batch;
+    let c_base = p.c_off + wid.z * p.c_batch;
     store_row(c_base, row0 + lid.y, col0 + lid.x, acc0);
     store_row(c_base, row0 + lid.y + 16u, col0 + lid.x, acc1);
     store_row(c_base, row0 + lid.y + 32u, col0 + lid.x, acc2);

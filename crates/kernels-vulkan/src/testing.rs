@@ -145,3 +145,33 @@ pub(crate) fn sum_error_bound(n: usize, mass: f32) -> f32 {
     let ne = n as f32 * f32::EPSILON;
     ne / (1.0 - ne).max(0.5) * mass
 }
+
+/// The attrs of a CPU Conv2D, DepthwiseConv2dNative, MaxPool or AvgPool over NHWC (`ksize`
+/// for the poolings, `dilations` for the convolutions).
+pub(crate) fn window_attrs(
+    padding: &str,
+    strides: [i64; 2],
+    dilations: Option<[i64; 2]>,
+    ksize: Option<[i64; 2]>,
+) -> AttrMap {
+    use sessionflow_core::AttrValue;
+    let four = |[h, w]: [i64; 2]| AttrValue::ListInt(vec![1, h, w, 1]);
+    let mut attrs = AttrMap::new();
+    attrs.insert("T".into(), AttrValue::Type(DType::Float32));
+    attrs.insert("padding".into(), AttrValue::String(padding.into()));
+    attrs.insert("data_format".into(), AttrValue::String("NHWC".into()));
+    attrs.insert("strides".into(), four(strides));
+    if let Some(d) = dilations {
+        attrs.insert("dilations".into(), four(d));
+    }
+    if let Some(k) = ksize {
+        attrs.insert("ksize".into(), four(k));
+    }
+    attrs
+}
+
+/// A convolution test case: input dims, filter dims, padding, strides, dilations.
+pub(crate) type ConvCase = ([usize; 4], [usize; 4], &'static str, [usize; 2], [usize; 2]);
+
+/// A pooling test case: input dims, window, padding, strides.
+pub(crate) type PoolCase = ([usize; 4], [usize; 2], &'static str, [usize; 2]);

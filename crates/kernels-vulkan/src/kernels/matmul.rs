@@ -54,6 +54,10 @@ pub fn matmul(
         as_u32(a_col, "a stride")?,
         as_u32(b_row, "a stride")?,
         as_u32(b_col, "a stride")?,
+        // One matrix: no batch strides or offsets.
+        0,
+        0,
+        0,
         0,
         0,
         0,

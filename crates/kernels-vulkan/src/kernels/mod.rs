@@ -2,20 +2,30 @@
 //! (TensorFlow's messages), allocates its output from the given device allocator, records its
 //! dispatches and runs them to completion. Float32 only so far.
 
+mod batch_matmul;
 mod bias_add;
 mod broadcast;
+mod conv2d;
+mod depthwise_conv2d;
 mod elementwise;
 mod matmul;
+mod pool;
 mod reduce;
 mod softmax;
+mod window;
 
+pub use batch_matmul::batch_matmul;
 pub use bias_add::bias_add;
 pub use broadcast::{BroadcastPlan, broadcast_shape};
+pub use conv2d::conv2d;
+pub use depthwise_conv2d::depthwise_conv2d;
 pub(crate) use elementwise::binary_into;
 pub use elementwise::{BinaryOp, UnaryOp, binary, unary, unary_into};
 pub use matmul::matmul;
+pub use pool::{PoolOp, pool};
 pub use reduce::{ReduceOp, reduce};
 pub use softmax::softmax;
+pub use window::{Axis, Padding, Window};
 
 use sessionflow_core::{DType, Result, Status, Tensor};
 

@@ -1,4 +1,4 @@
-//! Elementwise math, MatMul and reductions (float32).
+//! Elementwise math, MatMul, BatchMatMul(V2) and reductions (float32).
 
 use super::context;
 use crate::VulkanContext;
@@ -54,6 +54,30 @@ impl OpKernel for MatMul {
         let (a, b) = (ctx.input(0), ctx.input(1));
         let out =
             kernels::matmul(&self.ctx, ctx.allocator(), a, b, self.transpose_a, self.transpose_b)?;
+        ctx.set_output(0, out);
+        Ok(())
+    }
+}
+
+struct BatchMatMul {
+    ctx: Arc<VulkanContext>,
+    adj_x: bool,
+    adj_y: bool,
+    broadcast: bool,
+}
+
+impl OpKernel for BatchMatMul {
+    fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
+        let (x, y) = (ctx.input(0), ctx.input(1));
+        let out = kernels::batch_matmul(
+            &self.ctx,
+            ctx.allocator(),
+            x,
+            y,
+            self.adj_x,
+            self.adj_y,
+            self.broadcast,
+        )?;
         ctx.set_output(0, out);
         Ok(())
     }
@@ -125,6 +149,13 @@ pub(super) fn register(r: &mut KernelRegistry) {
             transpose_b: node.attrs.get_bool("transpose_b")?,
         }))
     });
+    // The first version takes equal batch dims only; V2 broadcasts them.
+    r.register("BatchMatMulV2", DeviceType::VULKAN, f32, |node: &NodeView<'_>| {
+        batch_matmul(node, true)
+    });
+    r.register("BatchMatMul", DeviceType::VULKAN, f32, |node: &NodeView<'_>| {
+        batch_matmul(node, false)
+    });
     macro_rules! reduce {
         ($($name:literal => $op:ident),*) => {$(
             r.register($name, DeviceType::VULKAN, f32, |node: &NodeView<'_>| {
@@ -137,4 +168,13 @@ pub(super) fn register(r: &mut KernelRegistry) {
         )*};
     }
     reduce!("Sum" => Sum, "Mean" => Mean, "Max" => Max);
+}
+
+fn batch_matmul(node: &NodeView<'_>, broadcast: bool) -> Result<Box<dyn OpKernel>> {
+    Ok(Box::new(BatchMatMul {
+        ctx: context()?,
+        adj_x: node.attrs.get_bool("adj_x")?,
+        adj_y: node.attrs.get_bool("adj_y")?,
+        broadcast,
+    }))
 }

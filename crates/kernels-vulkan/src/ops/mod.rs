@@ -2,8 +2,10 @@
 //! `DeviceType::VULKAN`, each a thin adapter from a `KernelContext` to a function of
 //! [`kernels`](crate::kernels) (plus forwarding of inputs in place where it applies).
 
+mod conv;
 mod math;
 mod nn;
+mod reshape;
 mod structural;
 
 use crate::VulkanContext;
@@ -16,6 +18,7 @@ pub fn register_kernels(registry: &mut KernelRegistry) {
     structural::register(registry);
     math::register(registry);
     nn::register(registry);
+    conv::register(registry);
 }
 
 /// The context a kernel computes on (the process's).

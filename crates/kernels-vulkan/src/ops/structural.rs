@@ -1,8 +1,11 @@
-//! Const, Identity and NoOp on the device: what a `tf.device` scope needs besides math.
+//! Const, Identity, NoOp, Reshape, ExpandDims and Squeeze on the device: what a `tf.device`
+//! scope needs besides math.
 
 use super::context;
+use super::reshape::{expand_dims_target, reshape_target, squeeze_target};
 use sessionflow_core::{
-    AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Tensor,
+    AttrValue, AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel,
+    Result, Status, Tensor,
 };
 use std::sync::{Mutex, PoisonError};
 
@@ -60,6 +63,46 @@ impl OpKernel for Forward {
     }
 }
 
+/// How a [`NewShape`] kernel finds its output's shape.
+enum Shaping {
+    /// From the host-memory `shape` input.
+    Reshape,
+    /// A 1 inserted at the host-memory `dim` input.
+    ExpandDims,
+    /// Size-1 dims removed (those of the `squeeze_dims` attr, or all).
+    Squeeze(Vec<i64>),
+}
+
+/// Reshape, ExpandDims and Squeeze: the input's device buffer under a new shape, no copy and
+/// no dispatch.
+struct NewShape(Shaping);
+
+impl OpKernel for NewShape {
+    fn compute(&self, ctx: &mut KernelContext<'_>) -> Result<()> {
+        let input = ctx.input(0);
+        let shape = match &self.0 {
+            Shaping::Reshape => reshape_target(input.shape(), ctx.input(1))?,
+            Shaping::ExpandDims => expand_dims_target(input.shape(), ctx.input(1))?,
+            Shaping::Squeeze(dims) => squeeze_target(input.shape(), dims)?,
+        };
+        let out = input.reshaped(shape)?;
+        ctx.set_output(0, out);
+        Ok(())
+    }
+
+    fn host_memory_inputs(&self) -> &[usize] {
+        // A shape or dim is read on the host; only the data lives on the device.
+        match self.0 {
+            Shaping::Reshape | Shaping::ExpandDims => &[1],
+            Shaping::Squeeze(_) => &[],
+        }
+    }
+
+    fn is_expensive(&self) -> bool {
+        false
+    }
+}
+
 pub(super) fn register(r: &mut KernelRegistry) {
     for dtype in FLAT {
         r.register("Const", DeviceType::VULKAN, Some(dtype), |node: &NodeView<'_>| {
@@ -69,6 +112,24 @@ pub(super) fn register(r: &mut KernelRegistry) {
         });
         r.register("Identity", DeviceType::VULKAN, Some(dtype), |_: &NodeView<'_>| {
             Ok(Box::new(Forward))
+        });
+        r.register("Reshape", DeviceType::VULKAN, Some(dtype), |_: &NodeView<'_>| {
+            Ok(Box::new(NewShape(Shaping::Reshape)))
+        });
+        r.register("ExpandDims", DeviceType::VULKAN, Some(dtype), |_: &NodeView<'_>| {
+            Ok(Box::new(NewShape(Shaping::ExpandDims)))
+        });
+        r.register("Squeeze", DeviceType::VULKAN, Some(dtype), |node: &NodeView<'_>| {
+            let dims = match node.attrs.get("squeeze_dims") {
+                None => Vec::new(),
+                Some(AttrValue::ListInt(v)) => v.clone(),
+                Some(_) => {
+                    return Err(Status::invalid_argument(
+                        "attr 'squeeze_dims' should be a list(int)",
+                    ));
+                }
+            };
+            Ok(Box::new(NewShape(Shaping::Squeeze(dims))))
         });
     }
     r.register("NoOp", DeviceType::VULKAN, None, |_: &NodeView<'_>| Ok(Box::new(Forward)));
