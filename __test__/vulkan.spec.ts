@@ -50,7 +50,7 @@ const input = [
 ]
 
 onVulkan('listDevices shows VULKAN:0 with its memory limit; deviceCount VULKAN: 0 removes it', (t) => {
-  const sess = new tf.Session({ graph: new tf.Graph() })
+  const sess = new tf.Session({ graph: new tf.Graph(), config: { gpuOptions: { allowGrowth: true } } })
   const devices = sess.listDevices()
   t.deepEqual(
     devices.map((d) => d.name),
@@ -69,6 +69,34 @@ onVulkan('listDevices shows VULKAN:0 with its memory limit; deviceCount VULKAN: 
     [CPU],
   )
   without.close()
+})
+
+onVulkan('gpuOptions: a fraction limits the device; without growth all of it is held from the start', (t) => {
+  const vulkanStats = (sess: Session) => sess.memoryStats().find((s) => s.device === VULKAN)!
+  const whole = new tf.Session({ graph: new tf.Graph() })
+  const defaultLimit = vulkanStats(whole).bytesLimit!
+  whole.close()
+  const fraction = 0.001
+  const held = new tf.Session({
+    graph: new tf.Graph(),
+    config: { gpuOptions: { perProcessGpuMemoryFraction: fraction, allowGrowth: false } },
+  })
+  const limit = vulkanStats(held).bytesLimit!
+  // The default limit, min(95% of the heap, the heap - 256 MiB), keeps some of it back; a
+  // fraction is of the whole heap.
+  const heap = Math.max(defaultLimit / 0.95, defaultLimit + 256 * 2 ** 20)
+  t.true(Math.abs(limit - heap * fraction) <= 256, `${limit} vs ${heap} * ${fraction}`)
+  t.is(held.listDevices()[1].memoryLimit, limit)
+  // Reserved before any run, up to the allocator's 256-byte unit.
+  t.is(vulkanStats(held).bytesReserved, Math.floor(limit / 256) * 256)
+  held.close()
+  const growing = new tf.Session({
+    graph: new tf.Graph(),
+    config: { gpuOptions: { perProcessGpuMemoryFraction: fraction, allowGrowth: true } },
+  })
+  t.is(vulkanStats(growing).bytesLimit, limit)
+  t.is(vulkanStats(growing).bytesReserved, 0, 'growth takes memory when a tensor needs it')
+  growing.close()
 })
 
 onVulkan('an MLP pinned with tf.device runs on VULKAN:0 and matches the CPU', (t) => {

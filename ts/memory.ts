@@ -11,7 +11,8 @@ import type { DeviceMemoryStats } from './native.js'
 export interface GpuOptions {
   /**
    * Take device memory as it is needed (regions doubling in size) instead of the session's
-   * whole share when it opens.
+   * whole share when it opens (TensorFlow's default, followed on GPUs; a CPU implementation of
+   * Vulkan such as lavapipe grows unless `perProcessGpuMemoryFraction` is given).
    */
   allowGrowth?: boolean
   /** The fraction of each accelerator's memory the session may use, in (0, 1]. */

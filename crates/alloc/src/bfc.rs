@@ -21,8 +21,8 @@ pub struct BfcOptions {
     /// The most region memory the allocator will hold; None for no limit (growth only).
     pub memory_limit: Option<usize>,
     /// Obtain regions on demand, doubling their size each time (TensorFlow's
-    /// `allow_growth`). When false, the whole `memory_limit` is reserved up front as one
-    /// region, and a limit is required.
+    /// `allow_growth`). When false, the whole `memory_limit` is reserved up front, as one
+    /// region or as few as the provider's largest region allows, and a limit is required.
     pub allow_growth: bool,
     /// The size of the first region when growing.
     pub initial_region_bytes: usize,
@@ -111,8 +111,26 @@ impl<P: RegionProvider> BfcAllocator<P> {
                     "a BFC allocator holds at most 1 TiB of regions",
                 ));
             }
-            let ptr = provider.alloc_region(limit)?;
-            state.add_region(ptr.as_ptr() as usize, limit);
+            let largest =
+                (provider.max_region_bytes() / MIN_ALLOCATION * MIN_ALLOCATION).max(MIN_ALLOCATION);
+            let mut reserved = 0;
+            while reserved < limit {
+                let size = (limit - reserved).min(largest);
+                match provider.alloc_region(size) {
+                    Ok(ptr) => state.add_region(ptr.as_ptr() as usize, size),
+                    Err(status) => {
+                        for (addr, size) in state.regions.spans() {
+                            // SAFETY: each region just came from this provider with this size,
+                            // and nothing has been handed out of it.
+                            unsafe {
+                                provider.free_region(NonNull::new_unchecked(addr as *mut u8), size)
+                            };
+                        }
+                        return Err(status);
+                    }
+                }
+                reserved += size;
+            }
         }
         Ok(BfcAllocator { name: name.into(), provider, options, state: Mutex::new(state) })
     }

@@ -19,6 +19,13 @@ pub trait RegionProvider: Send + Sync {
     /// [`TENSOR_ALIGNMENT`], or an error (usually ResourceExhausted) when the device has none.
     fn alloc_region(&self, bytes: usize) -> Result<NonNull<u8>>;
 
+    /// The largest region the provider can give in one piece (Vulkan's
+    /// `maxMemoryAllocationSize`): a reservation made up front is split into regions of at
+    /// most this size. Unbounded by default.
+    fn max_region_bytes(&self) -> usize {
+        usize::MAX
+    }
+
     /// Gives a region back.
     ///
     /// # Safety

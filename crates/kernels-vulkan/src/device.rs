@@ -15,13 +15,10 @@ pub struct VulkanDevice {
 }
 
 impl VulkanDevice {
-    /// Device number `index` on `ctx`, its allocator limited as `options` say. The allocator
-    /// always grows on demand: a region is one Vulkan allocation, capped at
-    /// `maxMemoryAllocationSize`, so "all of the limit at once" cannot be one region; and on a
-    /// CPU implementation such as lavapipe, device memory is the process's own, which a
-    /// session must not take before it needs it.
+    /// Device number `index` on `ctx`, its allocator limited as `options` say: growing on
+    /// demand, or (without growth) holding the whole limit from the start, in regions of at
+    /// most `maxMemoryAllocationSize` (one Vulkan allocation each).
     pub fn new(index: usize, ctx: Arc<VulkanContext>, options: BfcOptions) -> Result<VulkanDevice> {
-        let options = BfcOptions { allow_growth: true, ..options };
         let limit = options.memory_limit.map_or(ctx.info().memory_bytes, |l| l as u64);
         let name = format!("VULKAN_{index}_bfc");
         let allocator = BfcAllocator::new(name, VulkanRegions::new(Arc::clone(&ctx)), options)?;
@@ -63,7 +60,7 @@ mod tests {
         let Some(ctx) = context() else { return };
         let options = BfcOptions {
             memory_limit: Some(1 << 30),
-            allow_growth: false,
+            allow_growth: true,
             initial_region_bytes: 1 << 20,
         };
         let device = VulkanDevice::new(0, Arc::clone(&ctx), options).unwrap();
@@ -72,7 +69,21 @@ mod tests {
         assert_eq!((a.device_type, a.memory_limit), (DeviceType::VULKAN, 1 << 30));
         assert_eq!(device.allocator().name(), "VULKAN_0_bfc");
         assert_eq!(device.allocator().memory_kind(), MemoryKind::Device);
-        // Growth regardless: nothing is taken until a tensor needs it.
+        // Growing: nothing is taken until a tensor needs it.
         assert_eq!(device.allocator().stats().bytes_reserved, 0);
+    }
+
+    #[test]
+    fn without_growth_the_whole_limit_is_held_from_the_start() {
+        let Some(ctx) = context() else { return };
+        let limit = 24 << 20;
+        let options = BfcOptions {
+            memory_limit: Some(limit),
+            allow_growth: false,
+            initial_region_bytes: 1 << 20,
+        };
+        let device = VulkanDevice::new(0, Arc::clone(&ctx), options).unwrap();
+        assert_eq!(device.allocator().stats().bytes_reserved, limit as u64);
+        assert_eq!(device.attributes().memory_limit, limit as u64);
     }
 }

@@ -257,6 +257,10 @@ impl RegionProvider for VulkanRegions {
         NonNull::new(std::ptr::without_provenance_mut(address)).ok_or_else(|| unknown(address))
     }
 
+    fn max_region_bytes(&self) -> usize {
+        usize::try_from(self.ctx.info().max_allocation_bytes).unwrap_or(usize::MAX)
+    }
+
     unsafe fn free_region(&self, ptr: NonNull<u8>, _bytes: usize) {
         // SAFETY: the allocator frees a region only when it is dropped, after every tensor
         // (each holds the allocator) and so after every submission using it.

@@ -61,7 +61,15 @@ pub fn local_devices(config: &SessionConfig) -> Result<Vec<Arc<dyn Device>>> {
     if config.device_count.get("VULKAN").copied().unwrap_or(1) > 0
         && let Some(ctx) = vulkan_context()
     {
-        let options = config.gpu_options.allocator_options(ctx.info().memory_bytes, 2 << 20);
+        let mut options = config.gpu_options.allocator_options(ctx.info().memory_bytes, 2 << 20);
+        // A CPU implementation (lavapipe) has the process's own memory as "device" memory:
+        // TensorFlow's default of reserving nearly all of it up front would take the host's
+        // RAM, so there the session grows unless a fraction to reserve was given explicitly.
+        if ctx.info().device_type == "CPU"
+            && config.gpu_options.per_process_gpu_memory_fraction.is_none()
+        {
+            options.allow_growth = true;
+        }
         devices.push(Arc::new(VulkanDevice::new(0, ctx, options)?));
     }
     Ok(devices)

@@ -261,6 +261,62 @@ fn without_growth_the_reserved_region_stays() {
     free(&a, a.allocate(4096).unwrap(), 4096);
 }
 
+/// Host regions of at most 4 KiB each, at most `capacity` of them at once, counted.
+struct SmallRegions {
+    capacity: usize,
+    live: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl RegionProvider for SmallRegions {
+    fn alloc_region(&self, bytes: usize) -> Result<NonNull<u8>> {
+        use std::sync::atomic::Ordering::SeqCst;
+        assert!(bytes <= 4096, "asked for {bytes} bytes, above the largest region");
+        if self.live.fetch_add(1, SeqCst) >= self.capacity {
+            self.live.fetch_sub(1, SeqCst);
+            return Err(Status::resource_exhausted("no more regions"));
+        }
+        HostRegions.alloc_region(bytes)
+    }
+
+    fn max_region_bytes(&self) -> usize {
+        4096
+    }
+
+    unsafe fn free_region(&self, ptr: NonNull<u8>, bytes: usize) {
+        self.live.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        // SAFETY: the region came from HostRegions with this size.
+        unsafe { HostRegions.free_region(ptr, bytes) }
+    }
+
+    unsafe fn zero(&self, ptr: NonNull<u8>, bytes: usize) {
+        // SAFETY: the caller's contract is HostRegions'.
+        unsafe { HostRegions.zero(ptr, bytes) }
+    }
+}
+
+#[test]
+fn a_reservation_larger_than_the_largest_region_is_split_into_regions() {
+    let options =
+        BfcOptions { memory_limit: Some(10_000), allow_growth: false, initial_region_bytes: 256 };
+    let provider = SmallRegions { capacity: 8, live: Arc::default() };
+    let a = BfcAllocator::new("small", provider, options).unwrap();
+    // 10,000 bytes round down to 9,984: two regions of 4,096 and one of 1,792.
+    assert_eq!(a.stats().bytes_reserved, 9984);
+    assert_eq!(a.bfc_stats().num_regions, 3);
+    let p = a.allocate(4096).unwrap();
+    let e = a.allocate(4096 + 256).unwrap_err();
+    assert_eq!(e.code, Code::ResourceExhausted, "no chunk spans two regions");
+    // SAFETY: p came from a.allocate(4096) above and is given back once.
+    unsafe { a.deallocate(p, 4096) };
+
+    // A provider that runs out part way: an error, and the regions obtained are given back.
+    let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let provider = SmallRegions { capacity: 2, live: Arc::clone(&live) };
+    let failed = BfcAllocator::new("small", provider, options);
+    assert_eq!(failed.err().map(|e| e.code), Some(Code::ResourceExhausted));
+    assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing leaked");
+}
+
 proptest! {
     #[test]
     fn random_sequences_never_overlap_and_count_exactly(
