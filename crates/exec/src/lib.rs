@@ -3,6 +3,7 @@
 //! built, buffers' last uses counted — and the [`Executor`](executor) then runs the cached plan.
 
 mod constant_folder;
+mod denormals;
 mod executor;
 mod frame_state;
 mod frames;

@@ -149,6 +149,7 @@ impl PartialRun {
             self.values.store(self.plan.feed_slots[i], tensor);
             self.fed[i] = true;
         }
+        let _flush = crate::denormals::FlushDenormals::new();
         if let Err(e) = execute_steps(&self.plan, &steps, &self.values, devices, options) {
             self.broken = true;
             return Err(e);

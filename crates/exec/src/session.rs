@@ -1,4 +1,5 @@
 use crate::constant_folder::ConstantFolder;
+use crate::denormals;
 use crate::executor::{ExecOptions, InterOp, execute};
 use crate::partial_run::PartialRun;
 use crate::placed_kernel::MemoryPlacement;
@@ -97,6 +98,7 @@ impl Session {
         if devices.is_empty() {
             return Err(Status::invalid_argument("a session needs at least one device"));
         }
+        configure_global_pool();
         let intra_op_pool = match options.intra_op_threads {
             0 => None,
             n => Some(thread_pool(n, "intra-op")?),
@@ -195,7 +197,10 @@ impl Session {
             trace: options.trace,
             resources: &self.resources,
         };
-        let (values, step_stats) = execute(plan, feeds, &self.devices, &exec)?;
+        let (values, step_stats) = {
+            let _flush = denormals::FlushDenormals::new();
+            execute(plan, feeds, &self.devices, &exec)?
+        };
         Ok((self.memory.fetched(values)?, RunMetadata { step_stats }))
     }
 
@@ -349,10 +354,24 @@ fn endpoint_name(graph: &Graph, e: Endpoint) -> String {
     }
 }
 
+/// Gives rayon's process-wide pool (the default intra- and inter-op pool) threads that flush
+/// denormals, before anything uses it. If something else in the process built it first, its
+/// threads keep their modes: results are the same, only slower where denormals occur.
+fn configure_global_pool() {
+    static CONFIGURED: std::sync::Once = std::sync::Once::new();
+    CONFIGURED.call_once(|| {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("sessionflow-pool-{i}"))
+            .start_handler(|_| denormals::flush_on_this_thread())
+            .build_global();
+    });
+}
+
 fn thread_pool(threads: usize, role: &'static str) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(move |i| format!("sessionflow-{role}-{i}"))
+        .start_handler(|_| denormals::flush_on_this_thread())
         .build()
         .map_err(|e| Status::resource_exhausted(format!("cannot start {role} threads: {e}")))
 }
