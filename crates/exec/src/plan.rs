@@ -1,7 +1,7 @@
 use crate::frames::FramePlan;
 use crate::placer::Placer;
 use sessionflow_core::{
-    DType, Device, KernelRegistry, NodeView, OpKernel, PartialShape, Result, Status, Tensor,
+    Code, DType, Device, KernelRegistry, NodeView, OpKernel, PartialShape, Result, Status, Tensor,
 };
 use sessionflow_graph::{Endpoint, Graph, Node, NodeId};
 use std::collections::{HashMap, HashSet};
@@ -170,7 +170,7 @@ impl Plan {
             predecessors.sort_unstable();
             predecessors.dedup();
             edges.extend(predecessors.iter().map(|&p| (p, index)));
-            let device = placer.place(node, &|d| kernels.has_kernel(node, d))?;
+            let (device, kernel) = place_and_build(node, devices, placer, kernels)?;
             let mut control_predecessors: Vec<usize> =
                 node.control_inputs.iter().filter_map(|p| step_of.get(p).copied()).collect();
             control_predecessors.sort_unstable();
@@ -181,7 +181,7 @@ impl Plan {
                 control_predecessors,
                 node_name: node.name.clone(),
                 op: node.op(),
-                kernel: kernels.kernel(node, devices[device].as_ref())?,
+                kernel,
                 inputs,
                 outputs,
                 output_types: node.output_types.clone(),
@@ -206,6 +206,41 @@ impl Plan {
             false => None,
         };
         Ok(Plan { feeds: feed_specs, steps, feed_slots, fetch_slots, reads, roots, frames })
+    }
+}
+
+/// The device `node` runs on and its kernel there. A device's kernel may refuse some attrs
+/// with Unimplemented when it is built (Vulkan's convolutions take NHWC only), which
+/// TensorFlow expresses as kernel constraints the placer sees; under soft placement such a
+/// device is passed over and the next capable one tried, as if it had no kernel.
+fn place_and_build(
+    node: &Node,
+    devices: &[Arc<dyn Device>],
+    placer: &Placer<'_>,
+    kernels: &dyn KernelSource,
+) -> Result<(usize, Arc<dyn OpKernel>)> {
+    let mut refused: Vec<String> = Vec::new();
+    loop {
+        let usable =
+            |d: &dyn Device| !refused.contains(&d.attributes().name) && kernels.has_kernel(node, d);
+        let device = placer.place(node, &usable)?;
+        match kernels.kernel(node, devices[device].as_ref()) {
+            Err(e) if e.code == Code::Unimplemented && placer.allow_soft_placement => {
+                let name = devices[device].attributes().name.clone();
+                // No other device can run it either: the refusal is the clearest error.
+                if refused.contains(&name)
+                    || !devices.iter().any(|d| {
+                        d.attributes().name != name
+                            && !refused.contains(&d.attributes().name)
+                            && kernels.has_kernel(node, d.as_ref())
+                    })
+                {
+                    return Err(e);
+                }
+                refused.push(name);
+            }
+            built => return Ok((device, built?)),
+        }
     }
 }
 

@@ -251,6 +251,15 @@ fn unsupported_layouts_and_bad_shapes_are_clear_errors_naming_the_node() {
     assert_eq!(e.code, Code::Unimplemented, "{e}");
     assert!(e.message.contains("NHWC only"), "{e}");
     assert!(e.to_string().contains("[[node conv2d]]"), "{e}");
+    // Under soft placement the refusing device is passed over: the CPU runs it (its filter on
+    // Vulkan is copied back), 1·2 everywhere.
+    let soft = SessionConfig { allow_soft_placement: true, ..Default::default() };
+    let s = open_session(Arc::clone(&b.graph), &soft).unwrap();
+    let (value, placed) = run(&s, x, floats(&[1, 1, 4, 4], &[1.; 16]), conv);
+    assert_eq!(value.shape().dims(), [1, 1, 4, 4]);
+    assert_eq!(value.as_slice::<f32>().unwrap(), [2.0; 16]);
+    assert_eq!(placed["conv2d"], "/job:localhost/replica:0/task:0/device:CPU:0");
+    assert_eq!(placed["const"], VULKAN, "{placed:?}");
 
     // A filter deeper than the input fails when the shapes meet, naming the node.
     let b = Builder::new();
