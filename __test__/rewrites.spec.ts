@@ -2,7 +2,7 @@
 // run by default, keep fetched nodes answering with the right values, and show in step stats
 // as fewer (or fused) nodes; `graphOptions` turns them off.
 import test from 'ava'
-import tf, { NDArray, type SessionConfig } from 'sessionflow'
+import tf, { NDArray, type Graph, type SessionConfig, type Tensor } from 'sessionflow'
 
 const OFF: SessionConfig = {
   graphOptions: { optimizerOptions: { optLevel: 'L0' }, rewriteOptions: { disableMetaOptimizer: true } },
@@ -10,10 +10,10 @@ const OFF: SessionConfig = {
 
 /** Runs `fetches` traced; returns the values and the executed nodes' (name → op). */
 function traced(
-  graph: tf.Graph,
+  graph: Graph,
   config: SessionConfig | undefined,
-  fetches: tf.Tensor[],
-  feeds: Map<tf.Tensor, number[] | NDArray>,
+  fetches: Tensor[],
+  feeds: Map<Tensor, number[] | NDArray>,
 ) {
   const sess = new tf.Session({ graph, config })
   const metadata = new tf.RunMetadata()
@@ -72,7 +72,8 @@ test('a convolution, its bias and Relu6 run as one fused op with the same result
   const off = traced(g, OFF, [y], new Map([[x, image]]))
   t.is(on.ops.get('act'), '_FusedConv2D')
   t.is(off.ops.get('act'), 'Relu6')
-  const [got, want] = [on.values[0].flat(3) as number[], off.values[0].flat(3) as number[]]
+  const nested = (v: unknown) => (v as number[][][][]).flat(3)
+  const [got, want] = [nested(on.values[0]), nested(off.values[0])]
   got.forEach((v, i) => t.true(Math.abs(v - want[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])), `element ${i}`))
 })
 
