@@ -45,9 +45,13 @@ const VARIANTS: &[Variant] = &[
     v("UnarySigmoidF32", "unary", &[("OP", "op_sigmoid")]),
     v("MatMulF32", "matmul", &[]),
     v("ReduceRowsSumF32", "reduce_rows", &[("COMBINE", "sum_of"), ("IDENTITY", "0.0")]),
-    v("ReduceRowsMaxF32", "reduce_rows", &[("COMBINE", "max_of"), ("IDENTITY", "LOWEST")]),
+    v("ReduceRowsMaxF32", "reduce_rows", &[("COMBINE", "max_of"), ("IDENTITY", "neg_infinity()")]),
     v("ReduceStridedSumF32", "reduce_strided", &[("COMBINE", "sum_of"), ("IDENTITY", "0.0")]),
-    v("ReduceStridedMaxF32", "reduce_strided", &[("COMBINE", "max_of"), ("IDENTITY", "LOWEST")]),
+    v(
+        "ReduceStridedMaxF32",
+        "reduce_strided",
+        &[("COMBINE", "max_of"), ("IDENTITY", "neg_infinity()")],
+    ),
     v("SoftmaxF32", "softmax", &[]),
 ];
 
