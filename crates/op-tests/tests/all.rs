@@ -18,6 +18,7 @@ mod random;
 mod reduction;
 mod space_batch;
 mod state;
+mod vulkan_random;
 
 /// A test file that is not declared above would silently never run (`autotests = false`).
 #[test]
