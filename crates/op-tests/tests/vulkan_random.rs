@@ -84,6 +84,10 @@ const UNARY_SHAPES: [&[usize]; 4] = [&[], &[1], &[3, 257, 5], &[4099]];
 const BINARY: [&str; 8] = ["AddV2", "Add", "Sub", "Mul", "RealDiv", "Div", "Maximum", "Minimum"];
 const UNARY: [&str; 7] = ["Relu", "Relu6", "Neg", "Exp", "Log", "Tanh", "Sigmoid"];
 
+/// A convolution's input dims (NHWC), filter height, width and output channels (or
+/// multiplier), stride, dilation and padding.
+type ConvLayout = ([usize; 4], [usize; 3], usize, usize, &'static str);
+
 /// The cases for `op`, or None when this file has none.
 fn cases(op: &str, rng: &mut Rng) -> Option<Vec<OpCase>> {
     let mut cases = Vec::new();
@@ -213,7 +217,7 @@ fn cases(op: &str, rng: &mut Rng) -> Option<Vec<OpCase>> {
         "Conv2D" | "DepthwiseConv2dNative" => {
             // (input NHWC, filter height and width, out channels or multiplier, strides,
             // dilation, padding): odd sizes, SAME padding on uneven edges, dilations.
-            let layouts: [([usize; 4], [usize; 3], usize, usize, &str); 5] = [
+            let layouts: [ConvLayout; 5] = [
                 ([1, 9, 11, 3], [3, 3, 5], 1, 1, "SAME"),
                 ([2, 13, 7, 17], [3, 2, 9], 2, 1, "SAME"),
                 ([1, 15, 15, 4], [5, 5, 3], 3, 1, "VALID"),
