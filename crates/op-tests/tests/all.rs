@@ -1,6 +1,7 @@
 //! The op test table, one module per op family, linked into a single test binary. Expected
 //! values are worked out by hand or computed with numpy/TensorFlow and written as literals.
 
+mod agreement;
 mod array;
 // `core` would shadow the language's `core` crate inside this binary.
 #[path = "core.rs"]
