@@ -71,8 +71,7 @@ function summary(values) {
   return { median, min: sorted[0], max: sorted[sorted.length - 1] }
 }
 
-const format = ({ median, min, max }) =>
-  `${median.toFixed(1)} steps/s median (${min.toFixed(1)}–${max.toFixed(1)})`
+const format = ({ median, min, max }) => `${median.toFixed(1)} steps/s median (${min.toFixed(1)}–${max.toFixed(1)})`
 
 /** TensorFlow's process, driven one timed round at a time; null when it cannot run. */
 async function startPeer(batchesFile) {
@@ -131,7 +130,14 @@ const feeds = batches.map((b) => ({
   y: new NDArray('float32', [BATCH, CLASSES], b.y),
 }))
 const step = sess.makeCallable([loss, train], [x, y])
-const viaRun = (i) => sess.run([loss, train], new Map([[x, feeds[i].x], [y, feeds[i].y]]))
+const viaRun = (i) =>
+  sess.run(
+    [loss, train],
+    new Map([
+      [x, feeds[i].x],
+      [y, feeds[i].y],
+    ]),
+  )
 
 const first = step(feeds[0].x, feeds[0].y)[0].item()
 for (let i = 0; i < WARMUP_STEPS; i++) {
