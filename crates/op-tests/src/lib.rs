@@ -7,19 +7,29 @@
 //! 4. as 3, but each fed tensor a copy handed over to the session, so kernels may take their
 //!    inputs' memory for their outputs (forwarding) and compute in place.
 //!
-//! The three must agree (same outputs, or the same error code), and every output must fit the
+//! The four must agree (same outputs, or the same error code), and every output must fit the
 //! dtype and static shape the graph inferred. Tests then compare outputs with values worked out
-//! independently. When more devices exist, each case runs on each of them.
+//! independently.
+//!
+//! When the process has a Vulkan device and the Vulkan kernels include one for the case's op
+//! and dtype, each case also runs in every mode with the op node pinned to
+//! `/device:VULKAN:0` (see [`vulkan`]); its results must match the CPU's within the
+//! tolerances of [`agreement`], or fail with the same error code. Without a device the Vulkan
+//! runs skip, saying why once.
 
 use half::{bf16, f16};
 use sessionflow::core::{
     AttrMap, AttrValue, Code, DType, Element, PartialShape, Status, Tensor, TensorShape,
 };
-use sessionflow::graph::{Endpoint, Graph, NodeSpec};
-use sessionflow::{SessionConfig, host_allocator, open_session};
+use sessionflow::graph::{Endpoint, Graph, NodeId, NodeSpec};
+use sessionflow::{RunOptions, host_allocator, open_session};
 use std::sync::{Arc, RwLock};
 
+pub mod agreement;
+pub mod vulkan;
+
 pub use sessionflow::core;
+pub use vulkan::{Device, vulkan_available};
 
 /// One op invocation to test.
 #[derive(Clone, Debug)]
@@ -41,6 +51,9 @@ pub enum InputMode {
 
 const MODES: [InputMode; 4] =
     [InputMode::Const, InputMode::FedKnownShape, InputMode::FedUnknownShape, InputMode::FedOwned];
+
+/// The values a run feeds, by placeholder.
+type Feeds = Vec<(Endpoint, Tensor)>;
 
 /// A host tensor with these dims and values (panics on a length mismatch: a bug in the test).
 pub fn tensor<T: Element>(dims: &[usize], data: &[T]) -> Tensor {
@@ -114,8 +127,23 @@ impl OpCase {
         self.attr(name, AttrValue::Shape(shape))
     }
 
-    /// Runs the case in one input mode.
+    /// The op's name.
+    pub fn op(&self) -> &str {
+        &self.op
+    }
+
+    /// Runs the case in one input mode on the CPU.
     pub fn run_mode(&self, mode: InputMode) -> Result<Vec<Tensor>, Status> {
+        self.run_mode_on(mode, Device::Cpu)
+    }
+
+    /// The case's graph in one input mode, the op node requesting `device` (its inputs request
+    /// none): the graph, the op node and the feeds.
+    fn build(
+        &self,
+        mode: InputMode,
+        device: Device,
+    ) -> Result<(Arc<RwLock<Graph>>, NodeId, Feeds), Status> {
         let graph = Arc::new(RwLock::new(Graph::new()));
         let mut feeds = Vec::new();
         let node = {
@@ -153,23 +181,42 @@ impl OpCase {
                 name: "op".into(),
                 inputs,
                 attrs: self.attrs.clone(),
+                device: device.request().into(),
                 ..Default::default()
             })?
         };
+        Ok((graph, node, feeds))
+    }
+
+    /// Runs the case in one input mode with the op node on `device`. On Vulkan, constant
+    /// folding is off (it would compute the node on the CPU while building the plan) and the
+    /// run is traced to check that the node ran on the device.
+    pub fn run_mode_on(&self, mode: InputMode, device: Device) -> Result<Vec<Tensor>, Status> {
+        let (graph, node, feeds) = self.build(mode, device)?;
         let (num_outputs, static_types, static_shapes) = {
             let g = graph.read().expect("the test owns the graph");
             let n = g.node(node)?;
             (n.num_outputs(), n.output_types.clone(), n.output_shapes.clone())
         };
-        let session = open_session(Arc::clone(&graph), &SessionConfig::default())?;
+        let session = open_session(Arc::clone(&graph), &device.session_config())?;
         let fetches: Vec<Endpoint> =
             (0..num_outputs as u32).map(|i| Endpoint::new(node, i)).collect();
-        let outputs = session.run(feeds, &fetches, &[])?;
+        let trace = device != Device::Cpu;
+        let options = RunOptions { trace, ..Default::default() };
+        let (outputs, metadata) = session.run_with_options(feeds, &fetches, &[], &options)?;
+        if trace {
+            vulkan::assert_ran_on(device, &self.op, mode, &metadata.step_stats, &outputs);
+        }
         for (i, t) in outputs.iter().enumerate() {
-            assert_eq!(t.dtype(), static_types[i], "{}: output {i} dtype ({mode:?})", self.op);
+            assert_eq!(
+                t.dtype(),
+                static_types[i],
+                "{}: output {i} dtype ({mode:?}, {device:?})",
+                self.op
+            );
             assert!(
                 static_shapes[i].is_compatible_with(t.shape()),
-                "{}: output {i} has shape {} but the graph inferred {} ({mode:?})",
+                "{}: output {i} has shape {} but the graph inferred {} ({mode:?}, {device:?})",
                 self.op,
                 t.shape(),
                 static_shapes[i]
@@ -207,6 +254,9 @@ impl OpCase {
                     b.as_ref().map(|_| "values").map_err(ToString::to_string)
                 ),
             }
+        }
+        if vulkan::has_kernel(self) {
+            vulkan::check_against_cpu(self, &results);
         }
         results.into_iter().next().map(|(_, r)| r).expect("MODES is not empty")
     }

@@ -1,6 +1,7 @@
 //! The op test table, one module per op family, linked into a single test binary. Expected
 //! values are worked out by hand or computed with numpy/TensorFlow and written as literals.
 
+mod agreement;
 mod array;
 // `core` would shadow the language's `core` crate inside this binary.
 #[path = "core.rs"]
@@ -18,6 +19,7 @@ mod random;
 mod reduction;
 mod space_batch;
 mod state;
+mod vulkan_random;
 
 /// A test file that is not declared above would silently never run (`autotests = false`).
 #[test]

@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub enum ReduceOp {
     Sum,
     Mean,
-    /// NaN when any element is NaN; the lowest finite float for an empty reduction.
+    /// NaN when any element is NaN; -infinity for an empty reduction (as TensorFlow's).
     Max,
 }
 
@@ -42,7 +42,7 @@ impl ReduceOp {
         match self {
             ReduceOp::Sum => 0.0,
             ReduceOp::Mean => f32::NAN,
-            ReduceOp::Max => f32::MIN,
+            ReduceOp::Max => f32::NEG_INFINITY,
         }
     }
 }
@@ -271,7 +271,11 @@ mod tests {
         let run = |op| g.read(&reduce(&g.ctx, &g.alloc, op, &empty, &[0], false).unwrap()).1;
         assert_eq!(run(ReduceOp::Sum), [0., 0.]);
         assert!(run(ReduceOp::Mean).iter().all(|v| v.is_nan()));
-        assert_eq!(run(ReduceOp::Max), [f32::MIN, f32::MIN]);
+        // TensorFlow 2.21: tf.reduce_max(tf.zeros([0, 3]), axis=0) is [-inf, -inf, -inf].
+        assert_eq!(run(ReduceOp::Max), [f32::NEG_INFINITY, f32::NEG_INFINITY]);
+        let ninf = g.f32(&[1, 2], &[f32::NEG_INFINITY, f32::NEG_INFINITY]);
+        let max = g.read(&reduce(&g.ctx, &g.alloc, ReduceOp::Max, &ninf, &[1], false).unwrap());
+        assert_eq!(max.1, [f32::NEG_INFINITY], "the max of -infinities");
         let nan = g.f32(&[2, 2], &[1., f32::NAN, 3., 2.]);
         let max = g.read(&reduce(&g.ctx, &g.alloc, ReduceOp::Max, &nan, &[1], false).unwrap()).1;
         assert!(max[0].is_nan() && max[1] == 3.0, "{max:?}");
