@@ -15,7 +15,8 @@ fn neg_infinity() -> f32 {
     return bitcast<f32>(0xff800000u);
 }
 
-// The most negative finite f32: what TensorFlow's CPU Max reduction starts from.
+// The most negative finite f32: what TensorFlow's MaxPool starts from (a window of -inf or NaN
+// gives it; its Max reduction starts from -inf instead).
 const LOWEST: f32 = -3.40282347e+38;
 
 // Workgroups along x of a 1-D dispatch are capped at 65535 (the least every device allows);

@@ -51,14 +51,16 @@ impl Rng {
     }
 }
 
-/// Special float32 values: NaN, infinities, signed zeros, a subnormal, extremes, ordinary.
+/// Special float32 values: NaN, infinities, signed zeros, extremes, ordinary. No subnormal:
+/// the CPU kernels read and write them as zero (as TensorFlow's threads do) and SPIR-V leaves
+/// them to the driver, so `inf · 1e-40` is NaN on one device and infinity on another.
 const SPECIALS: [f32; 12] = [
     f32::NAN,
     f32::INFINITY,
     f32::NEG_INFINITY,
     0.0,
     -0.0,
-    1e-40,
+    1.5e-38,
     88.5,
     -104.0,
     1e30,
@@ -253,6 +255,25 @@ fn cases(op: &str, rng: &mut Rng) -> Option<Vec<OpCase>> {
                 );
             }
         }
+        // New shapes over the same buffer (the shape or axis input stays in host memory).
+        "Reshape" => {
+            for shape in [&[4i32, -1][..], &[24], &[3, 2, 4], &[-1, 1, 6]] {
+                let x = rng.floats(&[2, 3, 4], -8.0, 8.0);
+                cases.push(OpCase::new(op).input_tensor(x).input(&[shape.len()], shape));
+            }
+        }
+        "ExpandDims" => {
+            for axis in [0i32, 1, 3, -1, -4] {
+                let x = rng.floats(&[2, 3, 5], -8.0, 8.0);
+                cases.push(OpCase::new(op).input_tensor(x).input(&[], &[axis]));
+            }
+        }
+        "Squeeze" => {
+            for axes in [&[][..], &[0], &[2, -1], &[-5]] {
+                let x = rng.floats(&[1, 3, 1, 4, 1], -8.0, 8.0);
+                cases.push(OpCase::new(op).input_tensor(x).attr_ints("squeeze_dims", axes));
+            }
+        }
         // Data movement, in every dtype the device holds: bit for bit.
         "Identity" | "Const" => {
             for dtype in FLAT {
@@ -288,7 +309,7 @@ const FLAT: [DType; 10] = [
 
 /// The ops with cases here besides the elementwise ones: the Vulkan device's, and those
 /// whose Vulkan kernels are being written (their cases run on the CPU until they exist).
-const OTHERS: [&str; 13] = [
+const OTHERS: [&str; 16] = [
     "MatMul",
     "BatchMatMulV2",
     "Sum",
@@ -302,6 +323,9 @@ const OTHERS: [&str; 13] = [
     "AvgPool",
     "Identity",
     "Const",
+    "Reshape",
+    "ExpandDims",
+    "Squeeze",
 ];
 
 /// Every op with cases here.
