@@ -303,7 +303,11 @@ impl Session {
         let graph = self.graph.read().unwrap_or_else(PoisonError::into_inner);
         // Plan-time rewrites work on a copy; `None` when nothing applies.
         let (s, folder) = (&signature, ConstantFolder::new(&self.registry, &self.devices));
-        let rewritten = optimize(&graph, &s.feeds, &s.fetches, &s.targets, &self.rewrites, &folder);
+        // Folding runs kernels: with the same floating-point modes as a run.
+        let rewritten = {
+            let _flush = denormals::FlushDenormals::new();
+            optimize(&graph, &s.feeds, &s.fetches, &s.targets, &self.rewrites, &folder)
+        };
         let plan = Arc::new(Plan::build(
             rewritten.as_ref().unwrap_or(&graph),
             &signature.feeds,
@@ -356,7 +360,8 @@ fn endpoint_name(graph: &Graph, e: Endpoint) -> String {
 
 /// Gives rayon's process-wide pool (the default intra- and inter-op pool) threads that flush
 /// denormals, before anything uses it. If something else in the process built it first, its
-/// threads keep their modes: results are the same, only slower where denormals occur.
+/// threads keep IEEE denormals: kernel work split onto them computes those exactly (and
+/// slowly) where our own threads would give zero.
 fn configure_global_pool() {
     static CONFIGURED: std::sync::Once = std::sync::Once::new();
     CONFIGURED.call_once(|| {

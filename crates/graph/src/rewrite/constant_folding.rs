@@ -1,10 +1,11 @@
 //! Constant folding: nodes whose inputs are all constants are computed once, at plan time, by
 //! their kernels, and the nodes where constant values meet the rest of the graph become
 //! `Const` nodes holding the result. Nothing stateful, fed, fetched, targeted, involved in
-//! control flow or pinned to a device other than the CPU is folded; a node whose kernel fails is left to fail at run time; results
-//! larger than TensorFlow's limit for folded constants (10 MiB) are not kept. A value computed
-//! along the way is dropped as soon as everything reading it has folded too, so folding a long
-//! chain holds a few tensors at a time, not the whole chain.
+//! control flow or pinned to a device other than the CPU is folded; a node whose kernel fails
+//! is left to fail at run time; results larger than TensorFlow's limit for folded constants
+//! (10 MiB) are not kept. A value computed along the way is dropped as soon as everything
+//! reading it has folded too, so folding a long chain holds a few tensors at a time, not the
+//! whole chain.
 
 use super::ConstantEvaluator;
 use super::context::{Consumers, RunView, is_control_flow, requests_cpu};
