@@ -11,8 +11,9 @@ import type { DeviceMemoryStats } from './native.js'
 export interface GpuOptions {
   /**
    * Take device memory as it is needed (regions doubling in size) instead of the session's
-   * whole share when it opens (TensorFlow's default, followed on GPUs; a CPU implementation of
-   * Vulkan such as lavapipe grows unless `perProcessGpuMemoryFraction` is given).
+   * whole share when it opens. The share is reserved up front only when
+   * `perProcessGpuMemoryFraction` is given: each session has its own allocator, so reserving
+   * most of a device by default (TensorFlow's default, per process) would starve the next.
    */
   allowGrowth?: boolean
   /** The fraction of each accelerator's memory the session may use, in (0, 1]. */

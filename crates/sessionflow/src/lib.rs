@@ -62,12 +62,11 @@ pub fn local_devices(config: &SessionConfig) -> Result<Vec<Arc<dyn Device>>> {
         && let Some(ctx) = vulkan_context()
     {
         let mut options = config.gpu_options.allocator_options(ctx.info().memory_bytes, 2 << 20);
-        // A CPU implementation (lavapipe) has the process's own memory as "device" memory:
-        // TensorFlow's default of reserving nearly all of it up front would take the host's
-        // RAM, so there the session grows unless a fraction to reserve was given explicitly.
-        if ctx.info().device_type == "CPU"
-            && config.gpu_options.per_process_gpu_memory_fraction.is_none()
-        {
+        // Each session has its own allocator (TensorFlow's is per process), so TensorFlow's
+        // default of reserving nearly all of the device would leave nothing for a second
+        // session; and on a CPU implementation (lavapipe) it would take the host's RAM. A
+        // session reserves up front only the fraction it is explicitly given.
+        if config.gpu_options.per_process_gpu_memory_fraction.is_none() {
             options.allow_growth = true;
         }
         devices.push(Arc::new(VulkanDevice::new(0, ctx, options)?));
