@@ -296,3 +296,23 @@ fn pooling_errors() {
     )
     .expect_error(Code::InvalidArgument, "");
 }
+
+#[test]
+fn max_pool_grad_of_disjoint_windows_goes_to_each_windows_first_maximum() {
+    // Two 2×2 windows with stride 2 over a 2×4 image of two channels (NHWC), worked by hand:
+    //   channel 0: [1, 3, -0, 0 / 3, 2, -1, -2]  first maxima: the 3 at (0,1); -0 at (0,2)
+    //   channel 1: [4, 4, -1, 7 / 4, 4, 7, -3]   first maxima: (0,0) of the ties; 7 at (0,3)
+    let image =
+        [1.0, 4.0, 3.0, 4.0, -0.0, -1.0, 0.0, 7.0, 3.0, 4.0, 2.0, 4.0, -1.0, 7.0, -2.0, -3.0];
+    let pooled = [3.0, 4.0, -0.0, 7.0];
+    let grad = [10.0, 30.0, 20.0, 40.0];
+    let case = OpCase::new("MaxPoolGrad")
+        .input_tensor(tensor_of(DType::Float32, &[1, 2, 4, 2], &image))
+        .input_tensor(tensor_of(DType::Float32, &[1, 1, 2, 2], &pooled))
+        .input_tensor(tensor_of(DType::Float32, &[1, 1, 2, 2], &grad))
+        .attr_ints("ksize", &[1, 2, 2, 1])
+        .attr_ints("strides", &[1, 2, 2, 1])
+        .attr_str("padding", "VALID");
+    let want = [0.0, 30.0, 10.0, 0.0, 20.0, 0.0, 0.0, 40.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    assert_close(&case.output(), DType::Float32, &[1, 2, 4, 2], &want, 0.0);
+}

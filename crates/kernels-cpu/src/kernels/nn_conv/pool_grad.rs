@@ -63,6 +63,11 @@ impl Geometry {
         self.rows.output * self.cols.output * self.channels
     }
 
+    /// Whether no input cell lies in two windows: strides at least the window on both axes.
+    fn windows_are_disjoint(&self) -> bool {
+        self.rows.stride >= self.rows.window && self.cols.stride >= self.cols.window
+    }
+
     fn output_shape(&self, format: Format) -> TensorShape {
         format.shape([self.batch, self.rows.output, self.cols.output, self.channels])
     }
@@ -111,6 +116,50 @@ fn for_each_argmax<W: Numeric>(g: &Geometry, image: &[W], mut f: impl FnMut(usiz
             }
         }
         f(o, &cells);
+    });
+}
+
+/// MaxPoolGrad of one image: each output's gradient added to its window's first maximum,
+/// found per channel and scattered by index (windows may overlap).
+fn route_by_index<W: Numeric>(g: &Geometry, image: &[W], dy: &[W], image_grad: &mut [W]) {
+    let c = g.channels;
+    for_each_argmax(g, image, |o, cells| {
+        for (&cell, &d) in cells.iter().zip(&dy[o..o + c]) {
+            image_grad[cell] = image_grad[cell].add(d);
+        }
+    });
+}
+
+/// MaxPoolGrad of one image whose windows do not overlap (the usual 2×2, stride 2): each
+/// input cell is in at most one window, so its gradient is assigned rather than added, and
+/// the first maximum is found with per-channel comparisons that vectorise, where
+/// [`route_by_index`] scatters one channel at a time (about 9× the forward pooling's time).
+/// The same cell as there: the maximum is the running `>` maximum from the first tap, and the
+/// first tap equal to it (NaN equal to NaN) takes the gradient. `image_grad` starts zeroed.
+fn route_disjoint<W: Numeric>(g: &Geometry, image: &[W], dy: &[W], image_grad: &mut [W]) {
+    let c = g.channels;
+    let (mut best, mut taken) = (vec![W::ZERO; c], vec![false; c]);
+    g.for_each_window(|o, taps| {
+        let Some((&first, rest)) = taps.split_first() else { return };
+        best.copy_from_slice(&image[first..first + c]);
+        for &t in rest {
+            for (b, &v) in best.iter_mut().zip(&image[t..t + c]) {
+                if v > *b {
+                    *b = v;
+                }
+            }
+        }
+        taken.fill(false);
+        let d = &dy[o..o + c];
+        for &t in taps {
+            let cells = image_grad[t..t + c].iter_mut().zip(&image[t..t + c]);
+            for (((cell, &v), (&b, &d)), done) in cells.zip(best.iter().zip(d)).zip(&mut taken) {
+                #[allow(clippy::eq_op)] // v != v: NaN, without a float bound on W
+                let take = !*done && (v == b || (v != v && b != b));
+                *cell = if take { d } else { W::ZERO };
+                *done |= take;
+            }
+        }
     });
 }
 
@@ -189,11 +238,12 @@ impl<T: Widen> OpKernel for PoolGradKernel<T> {
                     }
                     din.par_chunks_mut(in_image).enumerate().for_each(|(n, image_grad)| {
                         let dy = &gs[n * out_image..][..out_image];
-                        for_each_argmax(&g, &xs[n * in_image..][..in_image], |o, cells| {
-                            for (&cell, &d) in cells.iter().zip(&dy[o..o + c]) {
-                                image_grad[cell] = image_grad[cell].add(d);
-                            }
-                        });
+                        let image = &xs[n * in_image..][..in_image];
+                        if g.windows_are_disjoint() {
+                            route_disjoint(&g, image, dy, image_grad);
+                        } else {
+                            route_by_index(&g, image, dy, image_grad);
+                        }
                     });
                 });
             }
@@ -293,4 +343,49 @@ pub(super) fn register(r: &mut KernelRegistry) {
         )*};
     }
     reg!(f32 => Float32, f64 => Float64, f16 => Float16, bf16 => BFloat16);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Small integers (many ties), some NaN and signed zeros.
+    fn image(len: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed | 1;
+        (0..len)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                match s % 11 {
+                    0 => f32::NAN,
+                    1 => -0.0,
+                    r => r as f32 - 5.0,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn disjoint_windows_route_exactly_as_the_scatter_does() {
+        let shapes = [
+            // (height, width, channels, window, stride, padding)
+            (4, 4, 3, [2, 2], [2, 2], Padding::Valid),
+            (5, 7, 17, [2, 2], [2, 2], Padding::Same),
+            (6, 6, 2, [3, 3], [3, 3], Padding::Same),
+            (5, 5, 1, [2, 3], [3, 4], Padding::Valid),
+        ];
+        for (seed, (h, w, c, ksize, strides, padding)) in shapes.into_iter().enumerate() {
+            let attrs = PoolAttrs { format: Format::Nhwc, padding, ksize, strides };
+            let g = attrs.geometry([1, h, w, c]).unwrap();
+            assert!(g.windows_are_disjoint());
+            let x = image(g.in_image(), seed as u64 + 7);
+            let dy: Vec<f32> = (0..g.out_image()).map(|i| i as f32 + 1.0).collect();
+            let (mut fast, mut scatter) = (vec![0.0; g.in_image()], vec![0.0; g.in_image()]);
+            route_disjoint(&g, &x, &dy, &mut fast);
+            route_by_index(&g, &x, &dy, &mut scatter);
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fast), bits(&scatter), "{h}x{w}x{c} window {ksize:?}");
+        }
+    }
 }
