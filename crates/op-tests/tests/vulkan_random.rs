@@ -276,7 +276,7 @@ fn cases(op: &str, rng: &mut Rng) -> Option<Vec<OpCase>> {
         }
         // Data movement, in every dtype the device holds: bit for bit.
         "Identity" | "Const" => {
-            for dtype in FLAT {
+            for dtype in DType::FLAT {
                 let n = 1 + (rng.next() * 300.0) as usize;
                 let v: Vec<f64> = (0..n).map(|_| (rng.next() * 200.0 - 100.0).round()).collect();
                 let t = tensor_of(dtype, &[n], &v);
@@ -293,19 +293,6 @@ fn cases(op: &str, rng: &mut Rng) -> Option<Vec<OpCase>> {
     }
     Some(cases)
 }
-
-const FLAT: [DType; 10] = [
-    DType::Float32,
-    DType::Float64,
-    DType::Float16,
-    DType::BFloat16,
-    DType::Int8,
-    DType::Int16,
-    DType::Int32,
-    DType::Int64,
-    DType::UInt8,
-    DType::Bool,
-];
 
 /// The ops with cases here besides the elementwise ones: the Vulkan device's, and those
 /// whose Vulkan kernels are being written (their cases run on the CPU until they exist).

@@ -1,79 +1,19 @@
 //! A small conv net — Conv2D → BiasAdd → Relu → MaxPool → Reshape → MatMul → Softmax — and a
-//! second graph of DepthwiseConv2dNative, AvgPool, BatchMatMulV2, ExpandDims and Squeeze, pinned to the Vulkan
-//! device: every node runs there (checked through the trace's step stats) and the values match
+//! second graph of DepthwiseConv2dNative, AvgPool, BatchMatMulV2, ExpandDims and Squeeze,
+//! pinned to the Vulkan device: every node runs there (checked through the trace's step stats) and the values match
 //! the CPU session's. Skips, saying why, where no Vulkan device exists.
 
-use sessionflow::core::{AttrMap, AttrValue, Code, DType, PartialShape, Tensor, TensorShape};
-use sessionflow::graph::{Endpoint, Graph, NodeId, NodeSpec};
-use sessionflow::{
-    RunOptions, Session, SessionConfig, host_allocator, open_session, vulkan_status,
-};
-use std::collections::HashMap;
-use std::io::Write;
-use std::sync::{Arc, RwLock};
+mod vulkan_support;
 
-const VULKAN: &str = "/job:localhost/replica:0/task:0/device:VULKAN:0";
+use sessionflow::core::{AttrMap, AttrValue, Code, Tensor, TensorShape};
+use sessionflow::graph::{Endpoint, NodeId};
+use sessionflow::{RunOptions, Session, SessionConfig, host_allocator, open_session};
+use std::collections::HashMap;
+use std::sync::Arc;
+use vulkan_support::{Builder, CPU, VULKAN, floats, have_vulkan};
+
 const PIN: &str = "/device:VULKAN:0";
 
-/// Whether the process has a Vulkan device; if not, says why (past the output capture).
-fn have_vulkan() -> bool {
-    match vulkan_status() {
-        Ok(()) => true,
-        Err(status) => {
-            let _ = writeln!(std::io::stderr(), "Vulkan conv net tests skip: {status}");
-            false
-        }
-    }
-}
-
-struct Builder {
-    graph: Arc<RwLock<Graph>>,
-}
-
-impl Builder {
-    fn new() -> Self {
-        Builder { graph: Arc::new(RwLock::new(Graph::new())) }
-    }
-
-    fn add(&self, op: &str, inputs: &[NodeId], attrs: AttrMap, device: &str) -> NodeId {
-        let mut g = self.graph.write().expect("the test owns the graph");
-        let name = g.unique_name(&op.to_lowercase(), false);
-        let inputs = inputs.iter().map(|&n| Endpoint::new(n, 0)).collect();
-        let spec = NodeSpec {
-            op: op.into(),
-            name,
-            inputs,
-            attrs,
-            device: device.into(),
-            ..Default::default()
-        };
-        g.add_node(spec).unwrap_or_else(|e| panic!("{op}: {e}"))
-    }
-
-    fn placeholder(&self, dims: &[i64]) -> NodeId {
-        let mut attrs = AttrMap::new();
-        attrs.insert("dtype".into(), AttrValue::Type(DType::Float32));
-        attrs.insert("shape".into(), AttrValue::Shape(PartialShape::from_i64(dims).unwrap()));
-        self.add("Placeholder", &[], attrs, "")
-    }
-
-    fn constant(&self, t: Tensor, device: &str) -> NodeId {
-        let mut attrs = AttrMap::new();
-        attrs.insert("dtype".into(), AttrValue::Type(t.dtype()));
-        attrs.insert("value".into(), AttrValue::Tensor(t));
-        self.add("Const", &[], attrs, device)
-    }
-
-    fn floats(&self, dims: &[usize], values: &[f32], device: &str) -> NodeId {
-        self.constant(floats(dims, values), device)
-    }
-}
-
-fn floats(dims: &[usize], values: &[f32]) -> Tensor {
-    Tensor::from_slice(host_allocator(), TensorShape::new(dims), values).unwrap()
-}
-
-/// Attrs of a windowed op over NHWC: `padding`, `strides` (h, w) and, for poolings, `ksize`.
 fn window(padding: &str, strides: [i64; 2], ksize: Option<[i64; 2]>, format: &str) -> AttrMap {
     let four = |[h, w]: [i64; 2]| AttrValue::ListInt(vec![1, h, w, 1]);
     let mut attrs = AttrMap::new();
@@ -258,7 +198,7 @@ fn unsupported_layouts_and_bad_shapes_are_clear_errors_naming_the_node() {
     let (value, placed) = run(&s, x, floats(&[1, 1, 4, 4], &[1.; 16]), conv);
     assert_eq!(value.shape().dims(), [1, 1, 4, 4]);
     assert_eq!(value.as_slice::<f32>().unwrap(), [2.0; 16]);
-    assert_eq!(placed["conv2d"], "/job:localhost/replica:0/task:0/device:CPU:0");
+    assert_eq!(placed["conv2d"], CPU);
     assert_eq!(placed["const"], VULKAN, "{placed:?}");
 
     // A filter deeper than the input fails when the shapes meet, naming the node.

@@ -3,77 +3,13 @@
 //! inputs such as reduction axes kept on the host), and nodes it has no kernel for fall back
 //! to the CPU under soft placement. Skips, saying why, where no Vulkan device exists.
 
-use sessionflow::core::{
-    AttrMap, AttrValue, Code, DType, MemoryKind, PartialShape, Tensor, TensorShape,
-};
-use sessionflow::graph::{Endpoint, Graph, NodeId, NodeSpec};
-use sessionflow::{
-    RunOptions, Session, SessionConfig, host_allocator, open_session, vulkan_status,
-};
+mod vulkan_support;
+
+use sessionflow::core::{AttrMap, AttrValue, Code, MemoryKind, Tensor, TensorShape};
+use sessionflow::graph::{Endpoint, NodeId};
+use sessionflow::{RunOptions, Session, SessionConfig, host_allocator};
 use std::collections::HashMap;
-use std::io::Write;
-use std::sync::{Arc, RwLock};
-
-const VULKAN: &str = "/job:localhost/replica:0/task:0/device:VULKAN:0";
-const CPU: &str = "/job:localhost/replica:0/task:0/device:CPU:0";
-
-/// Whether the process has a Vulkan device; if not, says why (past the output capture).
-fn have_vulkan() -> bool {
-    match vulkan_status() {
-        Ok(()) => true,
-        Err(status) => {
-            let _ = writeln!(std::io::stderr(), "Vulkan session tests skip: {status}");
-            false
-        }
-    }
-}
-
-struct Builder {
-    graph: Arc<RwLock<Graph>>,
-}
-
-impl Builder {
-    fn new() -> Self {
-        Builder { graph: Arc::new(RwLock::new(Graph::new())) }
-    }
-
-    fn add(&self, op: &str, inputs: &[NodeId], attrs: AttrMap, device: &str) -> NodeId {
-        let mut g = self.graph.write().expect("the test owns the graph");
-        let name = g.unique_name(&op.to_lowercase(), false);
-        let inputs = inputs.iter().map(|&n| Endpoint::new(n, 0)).collect();
-        let spec = NodeSpec {
-            op: op.into(),
-            name,
-            inputs,
-            attrs,
-            device: device.into(),
-            ..Default::default()
-        };
-        g.add_node(spec).unwrap_or_else(|e| panic!("{op}: {e}"))
-    }
-
-    fn placeholder(&self, dims: &[i64]) -> NodeId {
-        let mut attrs = AttrMap::new();
-        attrs.insert("dtype".into(), AttrValue::Type(DType::Float32));
-        attrs.insert("shape".into(), AttrValue::Shape(PartialShape::from_i64(dims).unwrap()));
-        self.add("Placeholder", &[], attrs, "")
-    }
-
-    fn constant(&self, t: Tensor, device: &str) -> NodeId {
-        let mut attrs = AttrMap::new();
-        attrs.insert("dtype".into(), AttrValue::Type(t.dtype()));
-        attrs.insert("value".into(), AttrValue::Tensor(t));
-        self.add("Const", &[], attrs, device)
-    }
-
-    fn session(&self, config: &SessionConfig) -> Session {
-        open_session(Arc::clone(&self.graph), config).unwrap()
-    }
-}
-
-fn floats(dims: &[usize], values: &[f32]) -> Tensor {
-    Tensor::from_slice(host_allocator(), TensorShape::new(dims), values).unwrap()
-}
+use vulkan_support::{Builder, CPU, VULKAN, floats, have_vulkan};
 
 fn bool_attr(attrs: &[(&str, bool)]) -> AttrMap {
     attrs.iter().map(|(k, v)| ((*k).to_owned(), AttrValue::Bool(*v))).collect()

@@ -9,20 +9,6 @@ use sessionflow_core::{
 };
 use std::sync::{Mutex, PoisonError};
 
-/// The dtypes whose tensors can live on the device (every flat one).
-const FLAT: [DType; 10] = [
-    DType::Float32,
-    DType::Float64,
-    DType::Float16,
-    DType::BFloat16,
-    DType::Int8,
-    DType::Int16,
-    DType::Int32,
-    DType::Int64,
-    DType::UInt8,
-    DType::Bool,
-];
-
 /// Emits the node's `value` attr in device memory, uploaded on the first run and kept, as
 /// TensorFlow keeps constants on a GPU.
 struct DeviceConst {
@@ -104,7 +90,7 @@ impl OpKernel for NewShape {
 }
 
 pub(super) fn register(r: &mut KernelRegistry) {
-    for dtype in FLAT {
+    for dtype in DType::FLAT {
         r.register("Const", DeviceType::VULKAN, Some(dtype), |node: &NodeView<'_>| {
             context()?;
             let value = node.attrs.get_tensor("value")?.clone();
