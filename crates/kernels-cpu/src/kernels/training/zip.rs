@@ -4,9 +4,9 @@
 //! Large variables are updated in chunks on several threads through
 //! [`for_each_chunk`](super::chunked::for_each_chunk), which never lets the updating thread
 //! (holding the variables' locks) run another job of the pool; see there why a rayon parallel
-//! loop would not do. Each chunk runs in a function compiled for AVX2 when the CPU has it; the
-//! arithmetic and its order are the same per element whatever the chunking or the vector width
-//! (no fused multiply-adds), so results do not depend on threads or CPU.
+//! loop would not do. Each chunk runs in a function compiled for AVX-512 or AVX2 when the CPU
+//! has it; the arithmetic and its order are the same per element whatever the chunking or the
+//! vector width (no fused multiply-adds), so results do not depend on threads or CPU.
 
 use super::chunked::{Disjoint, for_each_chunk};
 use crate::kernels::nn_activation::simd::vectorized;
