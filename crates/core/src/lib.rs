@@ -11,6 +11,7 @@ mod device_buffer;
 mod dtype;
 mod element;
 mod kernel;
+mod pool_awake;
 mod resource;
 mod shape;
 mod status;
@@ -25,6 +26,7 @@ pub use device_buffer::DeviceBuffer;
 pub use dtype::DType;
 pub use element::Element;
 pub use kernel::{Elementwise, KernelContext, KernelFactory, KernelRegistry, NodeView, OpKernel};
+pub use pool_awake::{PoolAwake, pool_is_awake};
 pub use resource::{
     DEFAULT_CONTAINER, ResourceHandle, ResourceManager, Variable, VariableGuard, lock_variables,
 };

@@ -13,8 +13,10 @@ mod partial_run;
 mod placed_kernel;
 mod placer;
 mod plan;
+mod pool_run;
 mod resources;
 mod run_options;
+mod run_thread;
 mod session;
 
 pub use run_options::{NodeExecStats, RunMetadata, RunOptions};

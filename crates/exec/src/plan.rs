@@ -1,5 +1,6 @@
 use crate::frames::FramePlan;
 use crate::placer::Placer;
+use crate::run_thread::RunThreadTuner;
 use sessionflow_core::{
     Code, DType, Device, KernelRegistry, NodeView, OpKernel, PartialShape, Result, Status, Tensor,
 };
@@ -95,6 +96,8 @@ pub(crate) struct Plan {
     /// The frames of the plan's while loops; `None` when it has none, and the executor runs
     /// the plan without frame bookkeeping.
     pub frames: Option<Box<FramePlan>>,
+    /// Where this plan's runs execute, learnt from its first runs.
+    pub run_thread: RunThreadTuner,
 }
 
 /// Where kernels come from: the session caches the kernels of stateful nodes (random ops,
@@ -205,7 +208,16 @@ impl Plan {
             }
             false => None,
         };
-        Ok(Plan { feeds: feed_specs, steps, feed_slots, fetch_slots, reads, roots, frames })
+        Ok(Plan {
+            feeds: feed_specs,
+            steps,
+            feed_slots,
+            fetch_slots,
+            reads,
+            roots,
+            frames,
+            run_thread: RunThreadTuner::default(),
+        })
     }
 }
 

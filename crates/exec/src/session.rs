@@ -5,14 +5,17 @@ use crate::partial_run::PartialRun;
 use crate::placed_kernel::MemoryPlacement;
 use crate::placer::Placer;
 use crate::plan::{KernelSource, Plan, build_kernel};
+use crate::pool_run::run_on_pool;
 use crate::resources::SessionResources;
 use crate::run_options::{RunMetadata, RunOptions};
+use crate::run_thread::{Assignment, RunThread};
 use sessionflow_core::{Device, KernelRegistry, OpKernel, Result, Status, Tensor};
 use sessionflow_graph::rewrite::{RewriteOptions, optimize};
 use sessionflow_graph::{Endpoint, Graph, Node, NodeId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Instant;
 
 /// Session settings (the honoured subset of TensorFlow's `ConfigProto`).
 #[derive(Clone, Debug, Default)]
@@ -197,10 +200,30 @@ impl Session {
             trace: options.trace,
             resources: &self.resources,
         };
-        let (values, step_stats) = {
-            let _flush = denormals::FlushDenormals::new();
-            execute(plan, feeds, &self.devices, &exec)?
+        // Traced runs take no part in the trials (tracing changes how long kernels take) but
+        // run where untraced ones do once that is settled, so that traces show those runs.
+        let assignment = match inter_op {
+            InterOp::Inline => None,
+            _ if options.trace => {
+                plan.run_thread.chosen().map(|thread| Assignment { thread, timed: false })
+            }
+            InterOp::Pool(_) | InterOp::Global => Some(plan.run_thread.next()),
         };
+        let devices = &self.devices;
+        let run = move || {
+            let _flush = denormals::FlushDenormals::new();
+            execute(plan, feeds, devices, &exec)
+        };
+        let started = assignment.filter(|a| a.timed).map(|_| Instant::now());
+        let thread = assignment.map_or(RunThread::Caller, |a| a.thread);
+        let (values, step_stats) = match (thread, inter_op) {
+            (RunThread::Pool, InterOp::Pool(pool)) => run_on_pool(Some(pool), run),
+            (RunThread::Pool, InterOp::Global) => run_on_pool(None, run),
+            _ => run(),
+        }?;
+        if let Some(started) = started {
+            plan.run_thread.record(thread, started.elapsed());
+        }
         Ok((self.memory.fetched(values)?, RunMetadata { step_stats }))
     }
 

@@ -102,7 +102,7 @@ pub(crate) fn depthwise_nhwc<W: SimdConv + Send + Sync, E: Epilogue<W>>(
             kernel(g, input, filter, r, dst, epilogue);
         }
     };
-    if out.len() * g.rows.window * g.cols.window >= direct::PARALLEL_MACS {
+    if out.len() * g.rows.window * g.cols.window >= direct::parallel_macs() {
         out.par_chunks_mut(out_row).enumerate().for_each(|(r, dst)| row(r, dst));
     } else {
         out.chunks_mut(out_row).enumerate().for_each(|(r, dst)| row(r, dst));

@@ -12,7 +12,7 @@ use super::epilogue::Epilogue;
 use super::gemm::{GemmElement, Mat, with_scratch};
 use super::params::Axis;
 use rayon::prelude::*;
-use sessionflow_core::{Allocator, Result};
+use sessionflow_core::{Allocator, Result, pool_is_awake};
 use std::sync::Arc;
 
 /// Patch-matrix elements built per pass (2 MiB of f32). The patches are scratch memory from the
@@ -95,6 +95,12 @@ pub(crate) fn conv_nhwc<W: GemmElement, E: Epilogue<W>>(
 
     let block_rows = (BLOCK_BUDGET / (k_total + g.out_depth)).clamp(MIN_BLOCK_ROWS, MAX_BLOCK_ROWS);
     let macs = total_rows.saturating_mul(k_total).saturating_mul(g.out_depth / g.groups.max(1));
+    // With the pool awake, a convolution of fewer rows than a block still shares its rows.
+    let block_rows = if macs >= PARALLEL_MACS && pool_is_awake() {
+        block_rows.min(total_rows.div_ceil(rayon::current_num_threads()).max(MIN_BLOCK_ROWS))
+    } else {
+        block_rows
+    };
     let parallel = macs >= PARALLEL_MACS && total_rows > block_rows;
     if direct {
         run_blocks(

@@ -1,0 +1,128 @@
+//! Running a whole run on a pool thread while the pool's other threads stay awake.
+//!
+//! A kernel that splits its work over the pool pushes parts for idle threads to take. A rayon
+//! thread that found nothing to do for a few microseconds sleeps, and waking it costs more than
+//! a small kernel's part of the work, so between the kernels of a run the helpers would fall
+//! asleep and every split would wait for a wake-up. For the length of the run each other thread
+//! of the pool therefore runs a job that keeps taking pending work (rayon's `yield_now`) and
+//! spins while there is none, as TensorFlow's and onnxruntime's pools spin between ops. It stops
+//! when the run ends, whether it succeeded, failed or panicked. Meanwhile kernels see
+//! [`pool_is_awake`](sessionflow_core::pool_is_awake) and split smaller work.
+
+use rayon::{Scope, ThreadPool, Yield};
+use sessionflow_core::PoolAwake;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Idle polls between OS yields while a helper waits for work.
+const SPINS_PER_YIELD: u32 = 64;
+
+/// Runs `work` on a thread of `pool` (rayon's process-wide pool when `None`) and returns its
+/// result; the caller's thread waits. The pool's other threads keep looking for work until
+/// `work` returns.
+pub(crate) fn run_on_pool<R: Send>(
+    pool: Option<&ThreadPool>,
+    work: impl FnOnce() -> R + Send,
+) -> R {
+    let finished = AtomicBool::new(false);
+    match pool {
+        Some(pool) => pool.scope(|scope| with_helpers(scope, &finished, work)),
+        None => rayon::scope(|scope| with_helpers(scope, &finished, work)),
+    }
+}
+
+/// `work()`, with a helper job per other thread of the scope's pool until it returns.
+fn with_helpers<'s, R>(scope: &Scope<'s>, finished: &'s AtomicBool, work: impl FnOnce() -> R) -> R {
+    let _finished_on_exit = SetOnDrop(finished);
+    let _awake = PoolAwake::new();
+    let owner = rayon::current_thread_index();
+    for _ in 1..rayon::current_num_threads() {
+        scope.spawn(move |_| keep_taking_work(finished, owner));
+    }
+    work()
+}
+
+/// Takes pending work of the pool until `finished`. Returns at once on `owner`, the thread
+/// running the run: waiting inside a kernel it may pick this job up itself, and it must not
+/// spin waiting for its own run to end.
+fn keep_taking_work(finished: &AtomicBool, owner: Option<usize>) {
+    if rayon::current_thread_index() == owner {
+        return;
+    }
+    let mut idle = 0u32;
+    while !finished.load(Ordering::Acquire) {
+        match rayon::yield_now() {
+            Some(Yield::Executed) => idle = 0,
+            Some(Yield::Idle) => {
+                idle += 1;
+                if idle.is_multiple_of(SPINS_PER_YIELD) {
+                    // Leave the core to another process's thread now and then.
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+            // Not a pool thread: nothing to help with.
+            None => return,
+        }
+    }
+}
+
+/// Sets the flag when dropped: the helpers stop even if the run panics.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rayon::prelude::*;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    fn pool(threads: usize) -> ThreadPool {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a test pool")
+    }
+
+    #[test]
+    fn the_work_runs_on_a_pool_thread_and_its_result_comes_back() {
+        let pool = pool(3);
+        let (index, sum) = run_on_pool(Some(&pool), || {
+            let sum: u64 = (0..10_000u64).into_par_iter().sum();
+            (rayon::current_thread_index(), sum)
+        });
+        assert!(index.is_some_and(|i| i < 3));
+        assert_eq!(sum, 49_995_000);
+    }
+
+    #[test]
+    fn helpers_stop_when_the_work_panics() {
+        let pool = pool(2);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            run_on_pool(Some(&pool), || -> u32 { panic!("a kernel panicked") })
+        }));
+        assert!(result.is_err());
+        // The pool is free again: a second run completes.
+        assert_eq!(run_on_pool(Some(&pool), || 7), 7);
+    }
+
+    #[test]
+    fn nested_and_concurrent_runs_finish() {
+        let pool = pool(2);
+        let total: u64 = (0..8u64)
+            .into_par_iter()
+            .map(|i| run_on_pool(None, || (0..1000u64).into_par_iter().map(|x| x * i).sum::<u64>()))
+            .sum();
+        assert_eq!(total, 499_500 * 28);
+        let inner = run_on_pool(Some(&pool), || run_on_pool(Some(&pool), || 5));
+        assert_eq!(inner, 5);
+    }
+
+    #[test]
+    fn a_single_thread_pool_runs_the_work_without_helpers() {
+        let pool = pool(1);
+        assert_eq!(run_on_pool(Some(&pool), || (0..100u32).into_par_iter().sum::<u32>()), 4950);
+    }
+}
