@@ -102,19 +102,12 @@ pub(crate) fn conv_nhwc<W: GemmElement, E: Epilogue<W>>(
         block_rows
     };
     let parallel = macs >= PARALLEL_MACS && total_rows > block_rows;
+    // Too few rows to share (a 4×4 map's 1×1 convolution): the one block's product shares
+    // its columns instead, when the pool is awake.
+    let split_product = macs >= PARALLEL_MACS && !parallel && pool_is_awake();
+    let blocks = Blocks { rows: block_rows, parallel, split_product };
     if direct {
-        run_blocks(
-            g,
-            Source::Direct,
-            input,
-            filter,
-            out,
-            &mut [],
-            0,
-            block_rows,
-            parallel,
-            epilogue,
-        );
+        run_blocks(g, Source::Direct, input, filter, out, &mut [], 0, blocks, epilogue);
         return Ok(());
     }
     let pass_rows = (PATCH_BUDGET / k_total).max(block_rows).min(total_rows);
@@ -134,16 +127,25 @@ pub(crate) fn conv_nhwc<W: GemmElement, E: Epilogue<W>>(
                 pass_out,
                 scratch,
                 first,
-                block_rows,
-                parallel,
+                blocks,
                 epilogue,
             );
         }
     })
 }
 
-/// Computes the output rows `first..` held by `out` in blocks of `block_rows`, in parallel when
-/// asked; `scratch` holds room for their patches (empty for [`Source::Direct`]).
+/// How output rows are split into blocks, and the blocks over threads.
+#[derive(Clone, Copy)]
+struct Blocks {
+    rows: usize,
+    /// Blocks run in parallel.
+    parallel: bool,
+    /// Each block's product runs on the pool (for a single block).
+    split_product: bool,
+}
+
+/// Computes the output rows `first..` held by `out` in blocks as `blocks` says; `scratch`
+/// holds room for their patches (empty for [`Source::Direct`]).
 #[allow(clippy::too_many_arguments)]
 fn run_blocks<W: GemmElement, E: Epilogue<W>>(
     g: &ConvGeometry,
@@ -153,10 +155,10 @@ fn run_blocks<W: GemmElement, E: Epilogue<W>>(
     out: &mut [W],
     scratch: &mut [W],
     first: usize,
-    block_rows: usize,
-    parallel: bool,
+    blocks: Blocks,
     epilogue: &E,
 ) {
+    let Blocks { rows: block_rows, parallel, split_product } = blocks;
     let od = g.out_depth;
     let k_total = g.group_k() * g.groups;
     let block = |(b, (out_block, patches)): (usize, (&mut [W], &mut [W]))| {
@@ -171,7 +173,7 @@ fn run_blocks<W: GemmElement, E: Epilogue<W>>(
                 (patches, 0)
             }
         };
-        multiply(g, m, a, a_offset, filter, out_block);
+        multiply(g, m, a, a_offset, filter, out_block, split_product);
         finish_rows(out_block, od, epilogue);
     };
     let out_blocks = out.chunks_mut(block_rows * od);
@@ -192,8 +194,8 @@ fn run_blocks<W: GemmElement, E: Epilogue<W>>(
     }
 }
 
-/// `out_block[m, OC] = a[m, K] · filter` per group, single-threaded: `a` rows start at
-/// `a_offset`, `k_total` apart.
+/// `out_block[m, OC] = a[m, K] · filter` per group: `a` rows start at `a_offset`, `k_total`
+/// apart. Single-threaded unless `on_pool`.
 fn multiply<W: GemmElement>(
     g: &ConvGeometry,
     m: usize,
@@ -201,13 +203,15 @@ fn multiply<W: GemmElement>(
     a_offset: usize,
     filter: &[W],
     out_block: &mut [W],
+    on_pool: bool,
 ) {
+    let product = if on_pool { W::gemm } else { W::gemm_serial };
     let (group_k, out_group) = (g.group_k(), g.out_depth / g.groups);
     let k_total = group_k * g.groups;
     // Direct 1×1 sources interleave groups by channel, as patches do: group `grp` reads
     // columns `grp·K..` of each row either way.
     for grp in 0..g.groups {
-        W::gemm_serial(
+        product(
             m,
             out_group,
             group_k,

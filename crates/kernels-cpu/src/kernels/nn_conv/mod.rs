@@ -18,6 +18,8 @@ mod pool;
 mod pool_grad;
 mod pool_ops;
 mod simd;
+#[cfg(test)]
+mod split_tests;
 mod widen;
 
 pub(crate) use conv2d::{ConvAttrs, conv_geometry};
