@@ -80,7 +80,7 @@ const rows = []
   const error = maxRelative(sess.run(probs, feed).data, expected.data)
   if (error > 1e-5) throw new Error(`sessionflow differs from TensorFlow: ${error}`)
   const callable = sess.makeCallable(probs, ['image:0'])
-  const threads = 'intra-op: process pool of 2, inter-op: calling thread first'
+  const threads = 'process pool of 2; each plan runs on the caller or the pool, as its first runs chose'
   rows.push({ peer: 'sessionflow Session.run', threads, ...(await latency(() => sess.run(probs, feed))), error })
   rows.push({ peer: 'sessionflow callable', threads, ...(await latency(() => callable(input))), error })
   sess.close()
