@@ -6,8 +6,9 @@
 //! ~10–20 µs on this kind of machine. A run executed on a pool thread pays that once (the
 //! caller hands the whole run over) and its kernels split work from inside the pool, where the
 //! running thread takes part and only idle threads need waking: MobileNetV2 ran ~8% faster
-//! that way. A run of small kernels pays the hand-off for nothing (a three-node scalar graph
-//! took 23 µs instead of 5). Neither choice suits every graph, so each plan times its first
+//! that way, and ~35% once the pool's other threads also stayed awake for the run
+//! ([`pool_run`](crate::pool_run)). A run of small kernels pays the hand-off for nothing (a
+//! three-node scalar graph took 23 µs instead of 5). Neither choice suits every graph, so each plan times its first
 //! runs both ways and keeps the faster, as TensorFlow autotunes convolution algorithms.
 
 use std::sync::{Mutex, PoisonError};
