@@ -16,6 +16,11 @@ use std::marker::PhantomData;
 const BLOCK_ROWS: usize = 64;
 /// Below this many multiply-adds the product runs on the calling thread.
 const PARALLEL_MACS: usize = 1 << 17;
+/// Products of more than one block of rows and at most this many are split by columns
+/// (see `GemmElement::gemm_column_stripes`).
+const STRIPED_MAX_ROWS: usize = 4 * BLOCK_ROWS;
+/// ... when they have at least twice this many columns.
+const STRIPED_MIN_COLUMNS: usize = 64;
 
 struct FusedMatMulKernel<T> {
     transpose_a: bool,
@@ -61,6 +66,26 @@ where
                 if self.transpose_b { Mat { offset: 0, rs: 1, cs: k } } else { Mat::rows(0, n) };
             let parallel = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MACS;
             T::with_wide_out(out.as_mut_slice()?, |o| {
+                // A few blocks of rows (a training batch): whole-height column stripes instead.
+                if parallel
+                    && m > BLOCK_ROWS
+                    && m <= STRIPED_MAX_ROWS
+                    && n >= 2 * STRIPED_MIN_COLUMNS
+                    && k > 0
+                    && T::Wide::gemm_column_stripes(
+                        m,
+                        n,
+                        k,
+                        &x,
+                        a_view(0),
+                        &y,
+                        b_view,
+                        o,
+                        &|c0, values| epilogue.apply(c0, values),
+                    )
+                {
+                    return;
+                }
                 let block = |(i, rows): (usize, &mut [T::Wide])| {
                     let first = i * BLOCK_ROWS;
                     let count = rows.len() / n;
