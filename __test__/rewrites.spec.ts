@@ -77,6 +77,39 @@ test('a convolution, its bias and Relu6 run as one fused op with the same result
   got.forEach((v, i) => t.true(Math.abs(v - want[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])), `element ${i}`))
 })
 
+test('a batch of 128 rows through MatMul, BiasAdd and Relu runs fused, split by columns, with the right values', (t) => {
+  // 128×96 by 96×160: enough work to split, and the two column stripes (0–79, 80–159) each add
+  // their own part of the bias (which differs along all its length).
+  const [rows, depth, cols] = [128, 96, 160]
+  const xs = Float32Array.from({ length: rows * depth }, (_, i) => ((i * 13) % 17) / 8 - 1)
+  const ws = Float32Array.from({ length: depth * cols }, (_, i) => ((i * 7) % 19) / 9 - 1)
+  const bias = Float32Array.from({ length: cols }, (_, j) => j / 40 - 2)
+  const g = new tf.Graph()
+  const { x, y } = g.asDefault(() => {
+    const x = tf.placeholder('float32', [rows, depth], 'x')
+    const w = tf.constant(new NDArray('float32', [depth, cols], ws), { name: 'w' })
+    const h = tf.nn.biasAdd(tf.matmul(x, w), tf.constant(new NDArray('float32', [cols], bias)), { name: 'bias' })
+    return { x, y: tf.nn.relu(h, 'act') }
+  })
+  const on = traced(g, undefined, [y], new Map([[x, new NDArray('float32', [rows, depth], xs)]]))
+  t.is(on.ops.get('act'), '_FusedMatMul')
+  const got = (on.values[0] as number[][]).flat()
+  t.is(got.length, rows * cols)
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      let sum = bias[j]
+      for (let p = 0; p < depth; p++) sum += xs[i * depth + p] * ws[p * cols + j]
+      const want = Math.max(0, sum)
+      const v = got[i * cols + j]
+      if (Math.abs(v - want) > 1e-5 * Math.max(1, Math.abs(want))) {
+        t.fail(`(${i}, ${j}): ${v} vs ${want}`)
+        return
+      }
+    }
+  }
+  t.pass()
+})
+
 test('graphOptions are validated, and unknown fields are refused rather than ignored', (t) => {
   const g = new tf.Graph()
   const bad = (config: SessionConfig) => t.throws(() => new tf.Session({ graph: g, config }))
