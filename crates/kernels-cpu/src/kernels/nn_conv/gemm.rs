@@ -155,19 +155,42 @@ fn float_gemm<T: 'static + Copy + num_traits::Zero + num_traits::One>(
     let parallelism = if parallel { Parallelism::Rayon(0) } else { Parallelism::None };
     // SAFETY: the three views were checked to lie inside their slices just above; `dst` is a
     // unique borrow, so it aliases neither `a` nor `b`.
+    unsafe { raw_gemm(m, n, k, a.as_ptr(), am, b.as_ptr(), bm, dst.as_mut_ptr(), dm, parallelism) }
+}
+
+/// `gemm::gemm` over strided views of raw memory: `dst` (view `dm`) is overwritten with
+/// `a · b` (views `am`, `bm`).
+///
+/// # Safety
+/// Each view must lie inside the memory behind its pointer, and the elements `dm` covers must
+/// not be read or written by anything else during the call.
+#[allow(clippy::too_many_arguments)]
+unsafe fn raw_gemm<T: 'static + Copy + num_traits::Zero + num_traits::One>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: *const T,
+    am: Mat,
+    b: *const T,
+    bm: Mat,
+    dst: *mut T,
+    dm: Mat,
+    parallelism: Parallelism,
+) {
+    // SAFETY: the caller's promise, passed on.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr().add(dm.offset),
+            dst.add(dm.offset),
             dm.cs as isize,
             dm.rs as isize,
             false,
-            a.as_ptr().add(am.offset),
+            a.add(am.offset),
             am.cs as isize,
             am.rs as isize,
-            b.as_ptr().add(bm.offset),
+            b.add(bm.offset),
             bm.cs as isize,
             bm.rs as isize,
             T::zero(),
@@ -228,25 +251,16 @@ fn column_stripes<T: 'static + Copy + Send + Sync + num_traits::Zero + num_trait
         // c0..c0+width of `b`; the stripe writes rows 0..m, columns c0..c0+width of the m×n
         // `dst`, which no other stripe writes, and `dst` is not otherwise used meanwhile.
         unsafe {
-            gemm::gemm(
+            raw_gemm(
                 m,
                 width,
                 k,
-                out.ptr().add(c0),
-                1,
-                n as isize,
-                false,
-                a.as_ptr().add(am.offset),
-                am.cs as isize,
-                am.rs as isize,
-                b.as_ptr().add(bm.offset + c0 * bm.cs),
-                bm.cs as isize,
-                bm.rs as isize,
-                T::zero(),
-                T::one(),
-                false,
-                false,
-                false,
+                a.as_ptr(),
+                am,
+                b.as_ptr(),
+                Mat { offset: bm.offset + c0 * bm.cs, ..bm },
+                out.ptr(),
+                Mat::rows(c0, n),
                 Parallelism::None,
             );
         }
