@@ -64,25 +64,48 @@ macro_rules! direct_row {
                 .map_or(0, |v| v / cols.stride + 1)
                 .clamp(first, cols.output);
             let out = dst.as_mut_ptr();
+            // A window row's taps and channels lie next to each other in the image, and
+            // pixel p's start `step` after pixel p−1's: known when compiled, the tile's loads
+            // need one pointer between them (RGB stems: three channels, stride 1 or 2).
+            let step = cols.stride * c;
             let mut o0 = 0;
             while o0 < od {
                 let vectors = (od - o0).div_ceil(LANES).min($max_vectors);
                 let lanes = (od - o0).min(vectors * LANES);
+                // Pixels per interior tile: a dozen accumulators whatever the width.
+                let wide = match vectors {
+                    1 => 12,
+                    2 => 6,
+                    _ => 4,
+                };
                 let mut x = 0;
                 while x < cols.output {
-                    let inside = |p: usize| x >= first && x + p <= last;
                     let kx = || 0..cols.window;
+                    if x >= first && x < last && last - first >= wide {
+                        // The last interior tile ends at `last`, computing again (to the
+                        // same values) pixels the one before it stored, rather than leaving
+                        // them to narrower tiles.
+                        let x0 = x.min(last - wide);
+                        x = x0
+                            + match (vectors, step) {
+                                (1, 6) => $tile::<12, 1, 6>(g, &src, x0, kx(), o0, lanes, out),
+                                (1, 3) => $tile::<12, 1, 3>(g, &src, x0, kx(), o0, lanes, out),
+                                (1, _) => $tile::<12, 1, 0>(g, &src, x0, kx(), o0, lanes, out),
+                                (2, 6) => $tile::<6, 2, 6>(g, &src, x0, kx(), o0, lanes, out),
+                                (2, _) => $tile::<6, 2, 0>(g, &src, x0, kx(), o0, lanes, out),
+                                (3, _) => $tile::<4, 3, 0>(g, &src, x0, kx(), o0, lanes, out),
+                                _ => $tile::<4, 4, 0>(g, &src, x0, kx(), o0, lanes, out),
+                            };
+                        continue;
+                    }
+                    let inside = |p: usize| x >= first && x + p <= last;
                     x += match vectors {
-                        1 if inside(12) => $tile::<12, 1>(g, &src, x, kx(), o0, lanes, out),
-                        2 if inside(6) => $tile::<6, 2>(g, &src, x, kx(), o0, lanes, out),
-                        3 if inside(4) => $tile::<4, 3>(g, &src, x, kx(), o0, lanes, out),
-                        4 if inside(4) => $tile::<4, 4>(g, &src, x, kx(), o0, lanes, out),
-                        1 if inside(4) => $tile::<4, 1>(g, &src, x, kx(), o0, lanes, out),
-                        2 if inside(4) => $tile::<4, 2>(g, &src, x, kx(), o0, lanes, out),
-                        1 => $tile::<1, 1>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
-                        2 => $tile::<1, 2>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
-                        3 => $tile::<1, 3>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
-                        _ => $tile::<1, 4>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
+                        1 if inside(4) => $tile::<4, 1, 0>(g, &src, x, kx(), o0, lanes, out),
+                        2 if inside(4) => $tile::<4, 2, 0>(g, &src, x, kx(), o0, lanes, out),
+                        1 => $tile::<1, 1, 0>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
+                        2 => $tile::<1, 2, 0>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
+                        3 => $tile::<1, 3, 0>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
+                        _ => $tile::<1, 4, 0>(g, &src, x, cols.valid_taps(x), o0, lanes, out),
                     };
                 }
                 o0 += lanes;
@@ -96,10 +119,11 @@ macro_rules! direct_row {
 
         /// `P` pixels from `x` (window columns `kx` inside the image) by `lanes` output
         /// channels from `o0` (in `V` vectors): accumulate, finish, store into `out` (the row).
-        /// Returns `P`.
+        /// `STEP` is the distance between pixels' inputs (stride × channels) when it is known
+        /// as compiled, else 0. Returns `P`.
         #[inline]
         #[target_feature(enable = $feature)]
-        unsafe fn $tile<const P: usize, const V: usize>(
+        unsafe fn $tile<const P: usize, const V: usize, const STEP: usize>(
             g: &ConvGeometry,
             src: &Source,
             x: usize,
@@ -110,28 +134,29 @@ macro_rules! direct_row {
         ) -> usize {
             use $isa::*;
             let (c, od, cols) = (g.in_depth, g.out_depth, &g.cols);
+            let step = if STEP == 0 { cols.stride * c } else { STEP };
+            debug_assert_eq!(step, cols.stride * c);
             let mut masks = [mask(0); V];
             for (v, m) in masks.iter_mut().enumerate() {
                 *m = mask(lanes.saturating_sub(v * LANES));
             }
             let mut acc = [[zero(); V]; P];
+            // The taps `kx` of a window row and their channels are one run of the image row
+            // (and of the filter, `od` apart), in the order the generic code adds them.
+            let run = kx.len() * c;
             for (dy, ky) in src.ky.clone().enumerate() {
                 let row = src.image.add((src.iy + dy) * src.line);
-                for k in kx.clone() {
-                    // Pixel p's input channels are `step` further along the row than p−1's.
-                    let at = row.add((x * cols.stride + k - cols.pad) * c);
-                    let step = cols.stride * c;
-                    let taps = src.filter.add((ky * cols.window + k) * c * od + o0);
-                    for ci in 0..c {
-                        let mut w = [zero(); V];
-                        for (v, w) in w.iter_mut().enumerate() {
-                            *w = load(taps.add(ci * od + v * LANES), masks[v]);
-                        }
-                        for p in 0..P {
-                            let b = splat(*at.add(p * step + ci));
-                            for v in 0..V {
-                                acc[p][v] = fma(b, w[v], acc[p][v]);
-                            }
+                let at = row.add((x * cols.stride + kx.start - cols.pad) * c);
+                let taps = src.filter.add((ky * cols.window + kx.start) * c * od + o0);
+                for j in 0..run {
+                    let mut w = [zero(); V];
+                    for (v, w) in w.iter_mut().enumerate() {
+                        *w = load(taps.add(j * od + v * LANES), masks[v]);
+                    }
+                    for p in 0..P {
+                        let b = splat(*at.add(p * step + j));
+                        for v in 0..V {
+                            acc[p][v] = fma(b, w[v], acc[p][v]);
                         }
                     }
                 }

@@ -82,6 +82,12 @@ fn direct_rows_agree_with_the_generic_code() {
         (2, 9, 14, 8, 1, 1, 48, Padding::Valid),
         (1, 7, 19, 12, 3, 1, 5, Padding::Same),
         (1, 10, 10, 4, 2, 1, 40, Padding::Explicit([(1, 0), (0, 1)])),
+        // RGB stems, whose tiles know their step as compiled (3·2 and 3·1), with interior
+        // widths that leave the last tile overlapping the one before.
+        (1, 12, 64, 3, 3, 2, 16, Padding::Same),
+        (1, 5, 29, 3, 3, 1, 16, Padding::Same),
+        (2, 6, 40, 3, 3, 2, 32, Padding::Valid),
+        (1, 4, 23, 8, 1, 1, 48, Padding::Valid),
     ] {
         let (rows, cols) = axes(h, w, k, stride, padding);
         let g = ConvGeometry {
