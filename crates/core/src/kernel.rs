@@ -33,6 +33,12 @@ pub trait OpKernel: Send + Sync {
     fn host_memory_inputs(&self) -> &[usize] {
         &[]
     }
+
+    /// The value this kernel always outputs (its only output), if it is such a kernel (a
+    /// constant): untraced runs store it without running the kernel.
+    fn constant_output(&self) -> Option<&Tensor> {
+        None
+    }
 }
 
 /// Builds the kernel for a node, validating its attrs.

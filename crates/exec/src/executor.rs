@@ -188,19 +188,25 @@ impl<'a> Run<'a> {
     /// unless told to stay inline, hands the rest of the run to the pool. Waking pool threads
     /// costs microseconds, so runs without real parallelism never pay it.
     fn run_inline(&self, inter_op: InterOp<'_>) {
+        let steps = &self.plan.steps;
         let mut ready: Vec<usize> = self.plan.roots.iter().rev().copied().collect();
+        // How many of `ready` are expensive, kept as steps come and go: MobileNet's hundred
+        // constants wait in `ready` from the start, and counting them after every step cost
+        // more than running them.
+        let mut expensive = ready.iter().filter(|&&s| steps[s].expensive).count();
         while let Some(step) = ready.pop() {
+            expensive -= usize::from(steps[step].expensive);
             if let Err(e) = self.run_step(step) {
                 self.fail(e);
                 return;
             }
-            for &next in self.plan.steps[step].successors.iter().rev() {
+            for &next in steps[step].successors.iter().rev() {
                 if self.pending[next].fetch_sub(1, Ordering::AcqRel) == 1 {
                     ready.push(next);
+                    expensive += usize::from(steps[next].expensive);
                 }
             }
-            let expensive = ready.iter().filter(|&&s| self.plan.steps[s].kernel.is_expensive());
-            if expensive.count() >= 2 {
+            if expensive >= 2 {
                 match inter_op {
                     InterOp::Inline => {}
                     InterOp::Pool(pool) => return pool.in_place_scope(|s| self.fan_out(s, ready)),
@@ -272,6 +278,14 @@ impl<'a> Run<'a> {
                     "a loop op reached the executor for graphs without frames",
                 )));
             }
+        }
+        if let Some(value) = &step.constant
+            && !self.kernels.traced()
+        {
+            if let Some(slot) = step.outputs[0] {
+                self.values.store(slot, value.clone());
+            }
+            return Ok(());
         }
         // Every input is live (checked above).
         let inputs: Vec<Tensor> = read.into_iter().flatten().collect();

@@ -70,6 +70,11 @@ impl<'a> KernelRunner<'a> {
         Ok(outputs)
     }
 
+    /// Whether this run records per-node statistics.
+    pub fn traced(&self) -> bool {
+        self.stats.is_some()
+    }
+
     /// The statistics collected (empty when not tracing).
     pub fn into_stats(self) -> Vec<NodeExecStats> {
         let stats = self.stats.map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner));

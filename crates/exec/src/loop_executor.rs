@@ -105,7 +105,7 @@ impl<'a> LoopRun<'a> {
 
     fn is_expensive(&self, task: Task) -> bool {
         let step = &self.plan.steps[task.step as usize];
-        !task.dead && step.flow == Flow::Kernel && step.kernel.is_expensive()
+        !task.dead && step.flow == Flow::Kernel && step.expensive
     }
 
     fn lock(&self) -> MutexGuard<'_, FrameState<'a>> {

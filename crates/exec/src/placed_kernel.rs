@@ -66,4 +66,8 @@ impl OpKernel for PlacedKernel {
     fn host_memory_inputs(&self) -> &[usize] {
         self.inner.host_memory_inputs()
     }
+
+    fn constant_output(&self) -> Option<&Tensor> {
+        self.inner.constant_output()
+    }
 }

@@ -54,6 +54,12 @@ pub(crate) struct Step {
     pub node_name: String,
     pub op: &'static str,
     pub kernel: Arc<dyn OpKernel>,
+    /// The kernel's `is_expensive`, asked once: the executor consults it for every ready step
+    /// after every step, where a call through the kernel's vtable missed the cache each time.
+    pub expensive: bool,
+    /// The value of a step that only emits a constant (a `Const` without inputs): untraced runs
+    /// store it in the output slot instead of running the kernel (MobileNet has a hundred).
+    pub constant: Option<Tensor>,
     /// Value slots read, in input order.
     pub inputs: Vec<usize>,
     /// Value slot of each output; `None` when the output is fed (the feed wins).
@@ -184,6 +190,8 @@ impl Plan {
                 control_predecessors,
                 node_name: node.name.clone(),
                 op: node.op(),
+                expensive: kernel.is_expensive(),
+                constant: constant_of(&kernel, &node.inputs, &node.output_types),
                 kernel,
                 inputs,
                 outputs,
@@ -368,4 +376,11 @@ pub(crate) fn build_kernel(
         output_types: &node.output_types,
     };
     factory(&view).map(Arc::from).map_err(|s| s.with_node(&node.name))
+}
+
+/// The value a step with `kernel` may store instead of running: its kernel's constant, when
+/// the step reads nothing and the constant is its one output, of the dtype the graph promises.
+fn constant_of(kernel: &Arc<dyn OpKernel>, inputs: &[Endpoint], types: &[DType]) -> Option<Tensor> {
+    let value = kernel.constant_output()?;
+    (inputs.is_empty() && types == [value.dtype()]).then(|| value.clone())
 }

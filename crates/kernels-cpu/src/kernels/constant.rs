@@ -16,6 +16,10 @@ impl OpKernel for ConstKernel {
     fn is_expensive(&self) -> bool {
         false
     }
+
+    fn constant_output(&self) -> Option<&Tensor> {
+        Some(&self.value)
+    }
 }
 
 pub(super) fn register(r: &mut KernelRegistry) {
