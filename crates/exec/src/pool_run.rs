@@ -6,37 +6,44 @@
 //! asleep and every split would wait for a wake-up. For the length of the run each other thread
 //! of the pool therefore runs a job that keeps taking pending work (rayon's `yield_now`) and
 //! spins while there is none, as TensorFlow's and onnxruntime's pools spin between ops. It stops
-//! when the run ends, whether it succeeded, failed or panicked. Meanwhile kernels see
+//! when the run ends, whether it succeeded, failed or panicked; the run does not wait for it to
+//! notice (a helper whose thread the OS had just given to another process could hold the run's
+//! end back by a time slice). Meanwhile kernels see
 //! [`pool_is_awake`](sessionflow_core::pool_is_awake) and split smaller work.
 
-use rayon::{Scope, ThreadPool, Yield};
+use rayon::{ThreadPool, Yield};
 use sessionflow_core::PoolAwake;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Idle polls between OS yields while a helper waits for work.
 const SPINS_PER_YIELD: u32 = 64;
 
 /// Runs `work` on a thread of `pool` (rayon's process-wide pool when `None`) and returns its
-/// result; the caller's thread waits. The pool's other threads keep looking for work until
-/// `work` returns.
+/// result; the caller's thread waits. On a thread of that pool (the adopted caller's thread,
+/// see [`adopt_calling_thread`](crate::adopt_calling_thread)) the work runs in place. The
+/// pool's other threads keep looking for work until `work` returns.
 pub(crate) fn run_on_pool<R: Send>(
     pool: Option<&ThreadPool>,
     work: impl FnOnce() -> R + Send,
 ) -> R {
-    let finished = AtomicBool::new(false);
     match pool {
-        Some(pool) => pool.scope(|scope| with_helpers(scope, &finished, work)),
-        None => rayon::scope(|scope| with_helpers(scope, &finished, work)),
+        Some(pool) => pool.install(|| with_helpers(work)),
+        // A scope with nothing spawned in it: its body runs in the process-wide pool (or the
+        // adopted thread's) and it ends with the body.
+        None => rayon::scope(|_| with_helpers(work)),
     }
 }
 
-/// `work()`, with a helper job per other thread of the scope's pool until it returns.
-fn with_helpers<'s, R>(scope: &Scope<'s>, finished: &'s AtomicBool, work: impl FnOnce() -> R) -> R {
-    let _finished_on_exit = SetOnDrop(finished);
+/// `work()`, with a helper job per other thread of the current pool until it returns.
+fn with_helpers<R>(work: impl FnOnce() -> R) -> R {
+    let finished = Arc::new(AtomicBool::new(false));
+    let _finished_on_exit = SetOnDrop(Arc::clone(&finished));
     let _awake = PoolAwake::new();
     let owner = rayon::current_thread_index();
     for _ in 1..rayon::current_num_threads() {
-        scope.spawn(move |_| keep_taking_work(finished, owner));
+        let finished = Arc::clone(&finished);
+        rayon::spawn(move || keep_taking_work(&finished, owner));
     }
     work()
 }
@@ -68,9 +75,9 @@ fn keep_taking_work(finished: &AtomicBool, owner: Option<usize>) {
 }
 
 /// Sets the flag when dropped: the helpers stop even if the run panics.
-struct SetOnDrop<'a>(&'a AtomicBool);
+struct SetOnDrop(Arc<AtomicBool>);
 
-impl Drop for SetOnDrop<'_> {
+impl Drop for SetOnDrop {
     fn drop(&mut self) {
         self.0.store(true, Ordering::Release);
     }
@@ -118,6 +125,22 @@ mod tests {
         assert_eq!(total, 499_500 * 28);
         let inner = run_on_pool(Some(&pool), || run_on_pool(Some(&pool), || 5));
         assert_eq!(inner, 5);
+    }
+
+    #[test]
+    fn the_run_ends_without_waiting_for_its_helpers() {
+        let pool = pool(2);
+        // The other thread is busy when the run starts, so its helper job waits in the queue
+        // past the run's end; the run returns all the same, and the helper, when it starts,
+        // finds the run over and returns.
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        pool.spawn(move || {
+            let _ = blocked.recv();
+        });
+        let sum = run_on_pool(Some(&pool), || (0..1000u64).sum::<u64>());
+        assert_eq!(sum, 499_500);
+        release.send(()).expect("the blocked job is still waiting");
+        assert_eq!(run_on_pool(Some(&pool), || 3), 3);
     }
 
     #[test]
