@@ -9,7 +9,10 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use sessionflow::core::{Result, Status};
 use sessionflow::graph::{Endpoint, NodeId};
-use sessionflow::{Callable, RunSignature, Session, SessionConfig as EngineConfig, open_session};
+use sessionflow::{
+    Callable, RunSignature, Session, SessionConfig as EngineConfig, adopt_calling_thread,
+    open_session,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,6 +69,10 @@ impl NativeSession {
     pub fn new(graph: &NativeGraph, config: Option<SessionConfig>) -> napi::Result<Self> {
         guard(|| {
             let config = engine_config(config)?;
+            // This is a JavaScript thread, where synchronous runs are made: the first one to
+            // open a session computes as thread 0 of a pool of its own (see
+            // `adopt_calling_thread`).
+            adopt_calling_thread();
             Ok(NativeSession { inner: Arc::new(open_session(graph.shared(), &config)?) })
         })
     }

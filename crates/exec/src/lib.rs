@@ -2,6 +2,7 @@
 //! each distinct (feeds, fetches, targets) signature is pruned and planned once — kernels
 //! built, buffers' last uses counted — and the [`Executor`](executor) then runs the cached plan.
 
+mod caller_pool;
 mod constant_folder;
 mod denormals;
 mod executor;
@@ -19,5 +20,6 @@ mod run_options;
 mod run_thread;
 mod session;
 
+pub use caller_pool::adopt_calling_thread;
 pub use run_options::{NodeExecStats, RunMetadata, RunOptions};
 pub use session::{Callable, RunSignature, Session, SessionOptions};

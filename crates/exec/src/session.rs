@@ -222,7 +222,12 @@ impl Session {
             _ => run(),
         }?;
         if let Some(started) = started {
-            plan.run_thread.record(thread, started.elapsed());
+            // A pool run from a thread of that pool stays in place (see `run_thread`).
+            let in_place = match inter_op {
+                InterOp::Pool(pool) => pool.current_thread_index().is_some(),
+                _ => rayon::current_thread_index().is_some(),
+            };
+            plan.run_thread.record(thread, started.elapsed(), in_place);
         }
         Ok((self.memory.fetched(values)?, RunMetadata { step_stats }))
     }
@@ -385,7 +390,7 @@ fn endpoint_name(graph: &Graph, e: Endpoint) -> String {
 /// denormals, before anything uses it. If something else in the process built it first, its
 /// threads keep IEEE denormals: kernel work split onto them computes those exactly (and
 /// slowly) where our own threads would give zero.
-fn configure_global_pool() {
+pub(crate) fn configure_global_pool() {
     static CONFIGURED: std::sync::Once = std::sync::Once::new();
     CONFIGURED.call_once(|| {
         let _ = rayon::ThreadPoolBuilder::new()

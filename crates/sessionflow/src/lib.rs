@@ -6,6 +6,7 @@ pub use sessionflow_checkpoint as checkpoint;
 pub use sessionflow_core as core;
 pub use sessionflow_exec::{
     Callable, NodeExecStats, RunMetadata, RunOptions, RunSignature, Session, SessionOptions,
+    adopt_calling_thread,
 };
 pub use sessionflow_graph as graph;
 pub use sessionflow_graphdef as graphdef;
