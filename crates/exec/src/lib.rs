@@ -8,6 +8,7 @@ mod denormals;
 mod executor;
 mod frame_state;
 mod frames;
+mod helper_placement;
 mod kernel_runner;
 mod loop_executor;
 mod partial_run;

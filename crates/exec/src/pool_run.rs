@@ -11,6 +11,7 @@
 //! end back by a time slice). Meanwhile kernels see
 //! [`pool_is_awake`](sessionflow_core::pool_is_awake) and split smaller work.
 
+use crate::helper_placement::{MovedOff, current_cpu};
 use rayon::{ThreadPool, Yield};
 use sessionflow_core::PoolAwake;
 use std::sync::Arc;
@@ -41,20 +42,23 @@ fn with_helpers<R>(work: impl FnOnce() -> R) -> R {
     let _finished_on_exit = SetOnDrop(Arc::clone(&finished));
     let _awake = PoolAwake::new();
     let owner = rayon::current_thread_index();
+    let owner_cpu = current_cpu();
     for _ in 1..rayon::current_num_threads() {
         let finished = Arc::clone(&finished);
-        rayon::spawn(move || keep_taking_work(&finished, owner));
+        rayon::spawn(move || keep_taking_work(&finished, owner, owner_cpu));
     }
     work()
 }
 
 /// Takes pending work of the pool until `finished`. Returns at once on `owner`, the thread
 /// running the run: waiting inside a kernel it may pick this job up itself, and it must not
-/// spin waiting for its own run to end.
-fn keep_taking_work(finished: &AtomicBool, owner: Option<usize>) {
+/// spin waiting for its own run to end. A helper on `owner_cpu`, the core the run started on,
+/// moves off it (see `helper_placement`).
+fn keep_taking_work(finished: &AtomicBool, owner: Option<usize>, owner_cpu: Option<usize>) {
     if rayon::current_thread_index() == owner {
         return;
     }
+    let mut moved = owner_cpu.and_then(MovedOff::from);
     let mut idle = 0u32;
     while !finished.load(Ordering::Acquire) {
         match rayon::yield_now() {
@@ -62,6 +66,9 @@ fn keep_taking_work(finished: &AtomicBool, owner: Option<usize>) {
             Some(Yield::Idle) => {
                 idle += 1;
                 if idle.is_multiple_of(SPINS_PER_YIELD) {
+                    if moved.is_none() {
+                        moved = owner_cpu.and_then(MovedOff::from);
+                    }
                     // Leave the core to another process's thread now and then.
                     std::thread::yield_now();
                 } else {
