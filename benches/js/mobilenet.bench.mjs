@@ -3,6 +3,13 @@
 // the same GraphDef in a tf.compat.v1 Session) and onnxruntime-node (the same model converted
 // by tf2onnx). Each peer: warm-up runs, then timed runs one by one; median and p90.
 //
+// The in-process contenders (ours and onnxruntime's) take turns in rounds of runs rather than
+// one after the other: this machine's speed changes from minute to minute (other tenants of
+// its host), and a contender timed whole in a slow minute would read twice as slow. Each
+// round also gives a ratio of ours to onnxruntime's measured in the same minute; the median of
+// those is printed, against onnxruntime on as many threads as ours. TensorFlow runs in its own
+// process, before the rounds.
+//
 //   node benches/js/mobilenet.bench.mjs [runs]
 //
 // Peers are found through the environment and skipped, saying why, when absent:
@@ -15,7 +22,7 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import tf from 'sessionflow'
 import { machine } from './machine.mjs'
@@ -26,6 +33,10 @@ const IMAGE = join(FIXTURES, 'mobilenet_v2.image.npy')
 const EXPECTED = join(FIXTURES, 'mobilenet_v2.probs.npy')
 const RUNS = Number(process.argv[2] ?? 500)
 const WARMUP = 50
+// Rounds the in-process contenders' timed runs are split into, and the pause before each
+// contender's part of a round.
+const ROUNDS = 10
+const PAUSE_MS = 50
 // The peers run with one and with two intra-op threads: on this 2-core machine TensorFlow's
 // oneDNN is fastest on one.
 const PEER_THREADS = [1, 2]
@@ -51,22 +62,49 @@ function maxRelative(got, want) {
   return worst
 }
 
-/** Median and p90 of `runs` timed calls after `WARMUP` untimed ones, in ms. */
-async function latency(call) {
-  for (let i = 0; i < WARMUP; i++) await call()
+/** Median and p90 of `samples` (ms). */
+function summary(samples) {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return { median: sorted[Math.floor(sorted.length / 2)], p90: sorted[Math.floor(sorted.length * 0.9)] }
+}
+
+/** `count` timed calls, in ms each. */
+async function timed(call, count) {
   const samples = []
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < count; i++) {
     const t0 = process.hrtime.bigint()
     await call()
     samples.push(Number(process.hrtime.bigint() - t0) / 1e6)
   }
-  samples.sort((a, b) => a - b)
-  return { median: samples[Math.floor(RUNS / 2)], p90: samples[Math.floor(RUNS * 0.9)] }
+  return samples
+}
+
+/**
+ * Each contender's `WARMUP` untimed calls, then `ROUNDS` rounds in which each in turn makes
+ * `RUNS / ROUNDS` timed calls; each keeps its samples and per-round medians.
+ */
+async function inRounds(contenders) {
+  for (const c of contenders) for (let i = 0; i < WARMUP; i++) await c.call()
+  for (const c of contenders) Object.assign(c, { samples: [], rounds: [] })
+  for (let r = 0; r < ROUNDS; r++) {
+    // Each round starts with the next contender, so that none always follows the same one.
+    const order = contenders.map((_, i) => contenders[(i + r) % contenders.length])
+    for (const c of order) {
+      // A pause first: pools spin a while after their last run (onnxruntime's and ours), and
+      // a contender timed while another's threads still spin finds one core taken.
+      await new Promise((resolve) => setTimeout(resolve, PAUSE_MS))
+      const samples = await timed(c.call, Math.ceil(RUNS / ROUNDS))
+      c.samples.push(...samples)
+      c.rounds.push(summary(samples).median)
+    }
+  }
 }
 
 const image = readNpy(IMAGE)
 const expected = readNpy(EXPECTED)
 const rows = []
+// In-process contenders, timed in rounds after TensorFlow.
+const contenders = []
 
 // sessionflow.
 {
@@ -80,10 +118,10 @@ const rows = []
   const error = maxRelative(sess.run(probs, feed).data, expected.data)
   if (error > 1e-5) throw new Error(`sessionflow differs from TensorFlow: ${error}`)
   const callable = sess.makeCallable(probs, ['image:0'])
-  const threads = 'process pool of 2; each plan runs on the caller or the pool, as its first runs chose'
-  rows.push({ peer: 'sessionflow Session.run', threads, ...(await latency(() => sess.run(probs, feed))), error })
-  rows.push({ peer: 'sessionflow callable', threads, ...(await latency(() => callable(input))), error })
-  sess.close()
+  const pool = Number(process.env.RAYON_NUM_THREADS) || availableParallelism()
+  const threads = `pool of ${pool}, the JS thread one of them`
+  contenders.push({ peer: 'sessionflow Session.run', threads, call: () => sess.run(probs, feed), error })
+  contenders.push({ peer: 'sessionflow callable', threads, call: () => callable(input), error, ours: true })
 }
 
 // TensorFlow, launched from here so that it runs in the same sitting.
@@ -144,14 +182,27 @@ if (ort) {
       const feeds = { 'image:0': new ort.Tensor('float32', image.data, image.shape) }
       const out = await session.run(feeds)
       const error = maxRelative(out['Identity:0'].data, expected.data)
-      const r = await latency(() => session.run(feeds))
-      rows.push({ peer: `onnxruntime-node ${version}`, threads: `intra-op ${threads}, inter-op 1`, ...r, error })
-      await session.release()
+      contenders.push({
+        peer: `onnxruntime-node ${version}`,
+        threads: `intra-op ${threads}, inter-op 1`,
+        call: () => session.run(feeds),
+        error,
+        onnxruntime: threads,
+      })
     }
   }
 }
 
-console.log(`MobileNetV2 0.35 128×128 batch 1, ${RUNS} runs after ${WARMUP} warm-up — ${machine()}`)
+await inRounds(contenders)
+for (const c of contenders) rows.push({ ...c, ...summary(c.samples) })
+const ours = contenders.find((c) => c.ours)
+// Compared with onnxruntime on as many threads as ours (all cores, as the pool's default).
+const peer = contenders.filter((c) => c.onnxruntime).at(-1)
+const ratios = ours && peer ? ours.rounds.map((m, r) => m / peer.rounds[r]) : []
+
+console.log(
+  `MobileNetV2 0.35 128×128 batch 1, ${RUNS} runs after ${WARMUP} warm-up (in-process ones in ${ROUNDS} alternating rounds) — ${machine()}`,
+)
 for (const r of rows) {
   if (r.skipped) {
     console.log(`${r.peer.padEnd(28)} skipped: ${r.skipped}`)
@@ -160,5 +211,11 @@ for (const r of rows) {
   const error = r.error === undefined ? '' : `   max rel. diff from fixture ${r.error.toExponential(1)}`
   console.log(
     `${r.peer.padEnd(28)} median ${r.median.toFixed(3)} ms   p90 ${r.p90.toFixed(3)} ms   (${r.threads})${error}`,
+  )
+}
+if (ratios.length > 0) {
+  const sorted = [...ratios].sort((a, b) => a - b)
+  console.log(
+    `callable / onnxruntime (${peer.threads}), per round: ${ratios.map((r) => r.toFixed(2)).join(' ')} — median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}×`,
   )
 }
