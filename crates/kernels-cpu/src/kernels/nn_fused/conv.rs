@@ -62,7 +62,7 @@ where
                 let (g, dims) = depthwise_geometry(&self.attrs, input.shape(), filter.shape())?;
                 let epilogue: FusedEpilogue<T::Wide> =
                     self.fused.epilogue(&args, dims[3], widen_arg::<T>)?;
-                let mut out = Tensor::zeros(ctx.allocator(), T::DTYPE, nhwc(dims))?;
+                let mut out = Tensor::for_overwrite(ctx.allocator(), T::DTYPE, nhwc(dims))?;
                 if out.num_elements() > 0 {
                     let (x, f) =
                         (T::widen_slice(input.as_slice()?), T::widen_slice(filter.as_slice()?));

@@ -21,7 +21,8 @@ use crate::kernels::numeric::Numeric;
 
 /// Element types with vector convolution rows (f32); the others use the defaults.
 pub(crate) trait SimdConv: Numeric {
-    /// Depthwise output row `r` into the zero-filled `dst`, if there is vector code for it.
+    /// Depthwise output row `r` into `dst`, every element written, if there is vector code for
+    /// it.
     fn depthwise_row<E: Epilogue<Self>>(
         _g: &Geometry,
         _input: &[Self],

@@ -54,11 +54,12 @@ fn depthwise_rows_agree_with_the_generic_code() {
         let g = Geometry { rows, cols, depth: c, multiplier: 1 };
         let (x, f) = (values(n * h * w * c, 7), values(k * k * c, 5));
         let len = n * rows.output * cols.output * c;
-        let mut wide = vec![0f64; len];
+        // NaN-filled: both paths must overwrite every element.
+        let mut wide = vec![f64::NAN; len];
         depthwise_nhwc(&g, &x, &f, &mut wide, &Plain);
         let narrow = |v: &[f64]| v.iter().map(|&v| v as f32).collect::<Vec<f32>>();
         let (x, f) = (narrow(&x), narrow(&f));
-        let mut out = vec![0f32; len];
+        let mut out = vec![f32::NAN; len];
         depthwise_nhwc(&g, &x, &f, &mut out, &Plain);
         assert_agree(&out, &wide, &format!("depthwise {h}x{w}x{c} k{k} s{stride}"));
         // Each instruction set this CPU has, row by row.
@@ -151,6 +152,24 @@ impl<W: Copy + Sync + PartialOrd + std::ops::Add<Output = W> + From<f32>> Epilog
 }
 
 #[test]
+fn depthwise_with_a_multiplier_overwrites_its_output() {
+    // Two filters per channel take the general loops, which accumulate: 1×4 image, 2
+    // channels, 1×2 window, VALID, stride 1; output channel c·2 + m.
+    let rows = Axis::new(1, 1, 1, 1, Padding::Valid, 0).expect("valid test geometry");
+    let cols = Axis::new(4, 2, 1, 1, Padding::Valid, 1).expect("valid test geometry");
+    let g = Geometry { rows, cols, depth: 2, multiplier: 2 };
+    let x = [1.0, 10.0, 2.0, 20.0, 3.0, 30.0, 4.0, 40.0];
+    // filter[kx][c][m]
+    let f = [1.0, -1.0, 0.5, 2.0, 3.0, 1.0, 0.25, 0.0];
+    for out in [&mut [f32::NAN; 12][..], &mut [7.0; 12][..]] {
+        depthwise_nhwc(&g, &x, &f, out, &Plain);
+        // Output pixel i, from input pixels i and i+1 (channel values a, b and A, B):
+        // [a·1 + b·3, a·−1 + b·1, A·0.5 + B·0.25, A·2 + B·0].
+        assert_eq!(out, [7.0, 1.0, 10.0, 20.0, 11.0, 1.0, 17.5, 40.0, 15.0, 1.0, 25.0, 60.0]);
+    }
+}
+
+#[test]
 fn rows_finish_a_bias_and_clamp_in_registers_as_the_scalar_epilogue_does() {
     let (h, w, c) = (7, 15, 24);
     let (rows, cols) = axes(h, w, 3, 1, Padding::Same);
@@ -158,9 +177,9 @@ fn rows_finish_a_bias_and_clamp_in_registers_as_the_scalar_epilogue_does() {
     let narrow = |v: &[f64]| v.iter().map(|&v| v as f32).collect::<Vec<f32>>();
     let (x, f) = (values(h * w * c, 7), values(9 * c, 5));
     let g = Geometry { rows, cols, depth: c, multiplier: 1 };
-    let mut wide = vec![0f64; h * w * c];
+    let mut wide = vec![f64::NAN; h * w * c];
     depthwise_nhwc(&g, &x, &f, &mut wide, &BiasRelu6(bias.clone()));
-    let mut out = vec![0f32; h * w * c];
+    let mut out = vec![f32::NAN; h * w * c];
     depthwise_nhwc(&g, &narrow(&x), &narrow(&f), &mut out, &BiasRelu6(narrow(&bias)));
     assert_agree(&out, &wide, "depthwise + bias + relu6");
     assert!(out.contains(&6.0) && out.contains(&0.0), "both bounds hit");
