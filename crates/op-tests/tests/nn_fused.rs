@@ -237,6 +237,36 @@ fn fused_matmul_of_many_rows_runs_in_blocks() {
     assert_close(&out, DType::Float32, &[m, n], &want, 0.0);
 }
 
+#[test]
+fn fused_matmul_of_one_row_is_split_by_columns_while_the_pool_is_awake() {
+    // A classifier's head: 1×700 by 700×200 (140k multiply-adds), column stripes while a run
+    // keeps the pool awake. Row-major ramps, product summed here in f64.
+    let (k, n) = (700, 200);
+    let a = ramp(k, 7, 11, 0.125);
+    let b = ramp(k * n, 5, 13, 0.0625);
+    let want: Vec<f64> = (0..n)
+        .map(|j| ((0..k).map(|p| a[p] * b[p * n + j]).sum::<f64>() + BIAS[j % 4]).clamp(0.0, 6.0))
+        .collect();
+    let bias: Vec<f64> = (0..n).map(|j| BIAS[j % 4]).collect();
+    let run = || {
+        OpCase::new("_FusedMatMul")
+            .input_tensor(f32s(&[1, k], &a))
+            .input_tensor(f32s(&[k, n], &b))
+            .input_tensor(f32s(&[n], &bias))
+            .attr_int("num_args", 1)
+            .attr("fused_ops", ops(&["BiasAdd", "Relu6"]))
+            .output()
+    };
+    let asleep = run();
+    let awake = {
+        let _awake = sessionflow_op_tests::core::PoolAwake::new();
+        run()
+    };
+    assert_close(&asleep, DType::Float32, &[1, n], &want, 1e-5);
+    assert_close(&awake, DType::Float32, &[1, n], &want, 1e-5);
+    assert!(want.contains(&0.0) && want.iter().any(|&v| v > 0.0 && v < 6.0));
+}
+
 /// The 2×2×2×3 ramp and the statistics of the expectations.
 fn batch_norm(op: &str, training: bool) -> OpCase {
     let x: Vec<f64> = (0..24).map(|i| i as f64 * 0.3 - 2.0).collect();

@@ -1,9 +1,10 @@
 //! Direct 2-D convolution (NHWC, no groups, no dilation) for convolutions with few output
-//! channels, where a matrix product's packing costs more than it saves: MobileNet's first
-//! convolution and its 1×1 projections. Each tile of consecutive output pixels and 16 (or 8)
-//! output channels accumulates in registers over the window's taps and input channels: one
-//! filter vector load feeds the whole tile, each input value is broadcast against it. Output
-//! rows are computed in parallel.
+//! channels or short windows, where a matrix product's packing costs more than it saves:
+//! MobileNet's first convolution, its 1×1 projections and expansions, 3×3 convolutions of up to
+//! 128 channels. Each tile of consecutive output pixels and up to 64 output channels
+//! accumulates in registers over the window's taps and input channels: one filter vector load
+//! feeds the whole tile, each input value is broadcast against it. Output rows are computed in
+//! parallel.
 
 use super::depthwise_rows::lanes;
 use super::epilogue::Epilogue;
@@ -14,16 +15,26 @@ use rayon::prelude::*;
 use sessionflow_core::pool_is_awake;
 use std::ops::Range;
 
-/// Output channels at most for which the direct kernel is used (above, im2col and `gemm`).
+/// Output channels at most for which the direct kernel is used whatever the window.
 pub(crate) const MAX_OUT_DEPTH: usize = 64;
+/// Window taps × input channels at most for which it is used with more output channels
+/// (beyond, im2col and `gemm`). Each tile walks that much of the filter per 64 output
+/// channels, and past a few hundred KiB it no longer stays in the core's cache: in
+/// benches/conv2d the direct kernel took 20–25% less time than `gemm` on a 1×1 56×56×64→256,
+/// a 1×1 14×14×512→512 and a 3×3 28×28×128→128 (1152), and 20–50% more on a 3×3
+/// 14×14×256→256 (2304) and a 1×1 7×7×2048→512.
+const MAX_WINDOW_DEPTH: usize = 1152;
 /// Output pixels per register tile.
 const TILE: usize = 6;
 /// Below this many multiply-adds a convolution runs on the calling thread: waking the pool
 /// costs more than the ~20 µs such a convolution takes in vector code.
 const PARALLEL_MACS: usize = 1 << 20;
 /// The same while the pool's threads are awake (see `pool_is_awake`): sharing costs little
-/// then, and MobileNetV2's middle layers ran ~15% faster split at this size.
-const PARALLEL_MACS_AWAKE: usize = 1 << 17;
+/// then. MobileNetV2's 8×8 and 4×4 layers (20–80 thousand) ran faster split: a layer left
+/// whole reads the half of its input that the layer before wrote on the other core from that
+/// core's cache (an 8×8×144 depthwise took 2.8 µs so against 2.0 on one thread), and the
+/// whole run took ~4% less than with the threshold at 2^17.
+const PARALLEL_MACS_AWAKE: usize = 1 << 14;
 
 /// Multiply-adds (or window taps) from which a convolution's rows are split over the pool.
 pub(crate) fn parallel_macs() -> usize {
@@ -32,7 +43,11 @@ pub(crate) fn parallel_macs() -> usize {
 
 /// Whether the direct kernel computes this convolution.
 pub(crate) fn applies(g: &ConvGeometry) -> bool {
-    g.groups == 1 && g.rows.dilation == 1 && g.cols.dilation == 1 && g.out_depth <= MAX_OUT_DEPTH
+    let window_depth = g.rows.window * g.cols.window * g.in_depth;
+    g.groups == 1
+        && g.rows.dilation == 1
+        && g.cols.dilation == 1
+        && (g.out_depth <= MAX_OUT_DEPTH || window_depth <= MAX_WINDOW_DEPTH)
 }
 
 /// `out[N,OH,OW,OC] = epilogue(conv(input, filter))`, every element written.

@@ -72,12 +72,15 @@ fn convolve(g: &ConvGeometry, input: &[f32], filter: &[f32]) -> Vec<f32> {
 #[test]
 fn awake_and_sleeping_pools_give_the_same_values() {
     let cases = [
-        // 16 rows (one block) by 1280 columns: the product itself is split.
-        geometry(4, 1, 112, 1280),
-        // im2col in two blocks of 128 rows instead of one of 256.
-        geometry(16, 3, 8, 96),
+        // 16 rows (one block) by 256 columns, deeper than the direct kernel takes: the
+        // product itself is split.
+        geometry(4, 1, 1160, 256),
+        // im2col (3·3·136 deep) in blocks of rows, smaller ones when awake.
+        geometry(16, 3, 136, 96),
         // The direct kernel, split by rows only when awake (590k multiply-adds).
         geometry(16, 3, 8, 32),
+        // ... and with more than 64 output channels (a 1×1 expansion, 74k).
+        geometry(8, 1, 8, 144),
     ];
     for (i, g) in cases.iter().enumerate() {
         let window = g.rows.window;

@@ -8,7 +8,7 @@ use num_traits::Float;
 use rayon::prelude::*;
 use sessionflow_core::{
     AttrsExt, DType, DeviceType, KernelContext, KernelRegistry, NodeView, OpKernel, Result, Status,
-    Tensor, TensorShape,
+    Tensor, TensorShape, pool_is_awake,
 };
 use std::marker::PhantomData;
 
@@ -21,6 +21,10 @@ const PARALLEL_MACS: usize = 1 << 17;
 const STRIPED_MAX_ROWS: usize = 4 * BLOCK_ROWS;
 /// ... when they have at least twice this many columns.
 const STRIPED_MIN_COLUMNS: usize = 64;
+/// Products of at most this many rows (a classifier's batch of one) are split by columns too,
+/// while the pool is awake: `gemm` computes them on one thread. MobileNetV2's 1×1280 by
+/// 1280×1000 took 7 µs so.
+const VECTOR_MAX_ROWS: usize = 8;
 
 struct FusedMatMulKernel<T> {
     transpose_a: bool,
@@ -66,10 +70,12 @@ where
                 if self.transpose_b { Mat { offset: 0, rs: 1, cs: k } } else { Mat::rows(0, n) };
             let parallel = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MACS;
             T::with_wide_out(out.as_mut_slice()?, |o| {
-                // A few blocks of rows (a training batch): whole-height column stripes instead.
+                // A few blocks of rows (a training batch), or a few rows while the pool is awake:
+                // whole-height column stripes instead.
+                let striped_rows = m > BLOCK_ROWS && m <= STRIPED_MAX_ROWS;
+                let vector_rows = m <= VECTOR_MAX_ROWS && pool_is_awake();
                 if parallel
-                    && m > BLOCK_ROWS
-                    && m <= STRIPED_MAX_ROWS
+                    && (striped_rows || vector_rows)
                     && n >= 2 * STRIPED_MIN_COLUMNS
                     && k > 0
                     && T::Wide::gemm_column_stripes(
