@@ -44,6 +44,26 @@ fn matmul_for_every_supported_dtype_and_transpose() {
 }
 
 #[test]
+fn one_row_products_for_each_layout() {
+    // [1 2 3] · [[1 0], [2 1], [0 3]] = [5 11], with the row stored as a row or (transpose_a)
+    // as a column, and b stored plainly or (transpose_b) transposed.
+    let (b, bt) = ([1., 0., 2., 1., 0., 3.], [1., 2., 0., 0., 1., 3.]);
+    for dtype in MATMUL_TYPES {
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = tensor_of(dtype, if ta { &[3, 1] } else { &[1, 3] }, &[1., 2., 3.]);
+            let b = if tb { tensor_of(dtype, &[2, 3], &bt) } else { tensor_of(dtype, &[3, 2], &b) };
+            let t = OpCase::new("MatMul")
+                .input_tensor(a)
+                .input_tensor(b)
+                .attr_bool("transpose_a", ta)
+                .attr_bool("transpose_b", tb)
+                .output();
+            assert_close(&t, dtype, &[1, 2], &[5., 11.], tolerance(dtype));
+        }
+    }
+}
+
+#[test]
 fn matmul_refuses_what_tensorflow_refuses() {
     // TensorFlow's MatMul op has no int16 (BatchMatMulV2 does), and no int8 or bool.
     for dtype in [DType::Int16, DType::Int8, DType::UInt8, DType::Bool] {

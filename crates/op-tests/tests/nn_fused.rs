@@ -239,9 +239,9 @@ fn fused_matmul_of_many_rows_runs_in_blocks() {
 
 #[test]
 fn fused_matmul_of_one_row_is_split_by_columns_while_the_pool_is_awake() {
-    // A classifier's head: 1×700 by 700×200 (140k multiply-adds), column stripes while a run
+    // A classifier's head: 1×640 by 640×100 (64k multiply-adds), column stripes while a run
     // keeps the pool awake. Row-major ramps, product summed here in f64.
-    let (k, n) = (700, 200);
+    let (k, n) = (640, 100);
     let a = ramp(k, 7, 11, 0.125);
     let b = ramp(k * n, 5, 13, 0.0625);
     let want: Vec<f64> = (0..n)

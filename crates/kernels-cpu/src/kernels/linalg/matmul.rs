@@ -1,4 +1,5 @@
 use super::transpose::transpose_into;
+use crate::kernels::nn_conv::{GemmElement, Mat};
 use crate::kernels::numeric::Numeric;
 use gemm::Parallelism;
 use half::{bf16, f16};
@@ -94,6 +95,18 @@ macro_rules! gemm_matmul {
             const PREFERS_PLAIN_B: bool = true;
 
             fn matmul(p: &Product, a: &[Self], b: &[Self], out: &mut [Self], parallel: bool) {
+                if p.m == 1 && p.b_strides.1 == 1 {
+                    // One row by a row-major matrix: the convolutions' vector loop, which
+                    // `gemm` is slower than there (see `nn_conv::gemm`).
+                    let (rs, cs) = (p.a_strides.0 as usize, p.a_strides.1 as usize);
+                    <$t as GemmElement>::gemm_serial(
+                        1, p.n, p.k,
+                        a, Mat { offset: 0, rs, cs },
+                        b, Mat::rows(0, p.n),
+                        out, Mat::rows(0, p.n),
+                    );
+                    return;
+                }
                 let parallelism = if parallel && p.is_large() {
                     Parallelism::Rayon(0)
                 } else {

@@ -8,6 +8,12 @@ use std::sync::Arc;
 
 /// Below this many multiply-adds a single thread is faster than waking the pool.
 const PARALLEL_THRESHOLD: usize = 1 << 18;
+/// Products of at most this many rows by a row-major matrix take the vector loop of
+/// `SimdConv::few_rows_product` where there is one, instead of `gemm`. One thread, AVX-512:
+/// 1×1280 by 1280×100 in 3.0 µs against `gemm`'s 8.8 (in two column stripes on two threads,
+/// 2.0), 1×512 by 512×512 in 5.5 against 9.4; with two rows the loop (reading `b` once per
+/// row) only matched `gemm` on the second shape, and from four it lost.
+const FEW_ROWS: usize = 1;
 
 /// Runs `f` on `len` elements of scratch memory taken from the device's allocator, so that a
 /// kernel's temporary buffers count in the session's memory statistics and limit (TF's
@@ -134,7 +140,7 @@ macro_rules! gemm_float {
 
 /// `dst = a · b` through `gemm`, on the rayon pool when `parallel`.
 #[allow(clippy::too_many_arguments)]
-fn float_gemm<T: 'static + Copy + num_traits::Zero + num_traits::One>(
+fn float_gemm<T: SimdConv + num_traits::Zero + num_traits::One>(
     m: usize,
     n: usize,
     k: usize,
@@ -165,7 +171,7 @@ fn float_gemm<T: 'static + Copy + num_traits::Zero + num_traits::One>(
 /// Each view must lie inside the memory behind its pointer, and the elements `dm` covers must
 /// not be read or written by anything else during the call.
 #[allow(clippy::too_many_arguments)]
-unsafe fn raw_gemm<T: 'static + Copy + num_traits::Zero + num_traits::One>(
+unsafe fn raw_gemm<T: SimdConv + num_traits::Zero + num_traits::One>(
     m: usize,
     n: usize,
     k: usize,
@@ -177,7 +183,26 @@ unsafe fn raw_gemm<T: 'static + Copy + num_traits::Zero + num_traits::One>(
     dm: Mat,
     parallelism: Parallelism,
 ) {
-    // SAFETY: the caller's promise, passed on.
+    // SAFETY (both calls): the caller's promise, passed on.
+    if m <= FEW_ROWS
+        && bm.cs == 1
+        && dm.cs == 1
+        && unsafe {
+            T::few_rows_product(
+                m,
+                n,
+                k,
+                a.add(am.offset),
+                (am.rs, am.cs),
+                b.add(bm.offset),
+                bm.rs,
+                dst.add(dm.offset),
+                dm.rs,
+            )
+        }
+    {
+        return;
+    }
     unsafe {
         gemm::gemm(
             m,
@@ -223,7 +248,7 @@ impl<T> SharedOut<T> {
 
 /// [`GemmElement::gemm_column_stripes`] through `gemm`.
 #[allow(clippy::too_many_arguments)]
-fn column_stripes<T: 'static + Copy + Send + Sync + num_traits::Zero + num_traits::One>(
+fn column_stripes<T: SimdConv + Send + Sync + num_traits::Zero + num_traits::One>(
     m: usize,
     n: usize,
     k: usize,
@@ -336,6 +361,33 @@ mod tests {
                 let want = sum + (j * 10) as f64;
                 let got = f64::from(dst[i * n + j]);
                 assert!((got - want).abs() <= 1e-3, "({i}, {j}): {got} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn products_of_few_rows_sum_every_column() {
+        // 300 columns: two blocks of vectors, the second partial; `a` both row-major and
+        // transposed; `dst` a view inside a wider matrix, whose other elements stay as they were.
+        let (n, k) = (300, 37);
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 53) % 97) as f32 / 48.0 - 1.0).collect();
+        for m in [1, 2] {
+            let a: Vec<f32> = (0..m * k).map(|i| ((i * 37) % 101) as f32 / 50.0 - 1.0).collect();
+            let at: Vec<f32> = (0..k * m).map(|i| a[(i % m) * k + i / m]).collect();
+            for (lhs, am) in [(&a, Mat::rows(0, k)), (&at, Mat { offset: 0, rs: 1, cs: m })] {
+                let mut dst = vec![f32::NAN; m * (n + 5)];
+                let dm = Mat::rows(2, n + 5);
+                f32::gemm_serial(m, n, k, lhs, am, &b, Mat::rows(0, n), &mut dst, dm);
+                for i in 0..m {
+                    let row = &dst[i * (n + 5)..][..n + 5];
+                    assert!(row[..2].iter().chain(&row[n + 2..]).all(|v| v.is_nan()));
+                    for j in 0..n {
+                        let want: f64 =
+                            (0..k).map(|p| f64::from(a[i * k + p]) * f64::from(b[p * n + j])).sum();
+                        let got = f64::from(row[2 + j]);
+                        assert!((got - want).abs() <= 1e-4, "m {m}, ({i}, {j}): {got} vs {want}");
+                    }
+                }
             }
         }
     }

@@ -22,9 +22,14 @@ const STRIPED_MAX_ROWS: usize = 4 * BLOCK_ROWS;
 /// ... when they have at least twice this many columns.
 const STRIPED_MIN_COLUMNS: usize = 64;
 /// Products of at most this many rows (a classifier's batch of one) are split by columns too,
-/// while the pool is awake: `gemm` computes them on one thread. MobileNetV2's 1×1280 by
-/// 1280×1000 took 7 µs so.
+/// while the pool is awake, from [`VECTOR_PARALLEL_MACS`] on: `gemm` computes them on one
+/// thread, and reading the weights is most of their time. MobileNetV2's head (1×1280 by
+/// 1280×100) took 7 µs so.
 const VECTOR_MAX_ROWS: usize = 8;
+/// See [`VECTOR_MAX_ROWS`]; the convolutions split from the same size while the pool is awake.
+const VECTOR_PARALLEL_MACS: usize = 1 << 14;
+/// Columns at least for the split of [`VECTOR_MAX_ROWS`] products: two stripes.
+const VECTOR_MIN_COLUMNS: usize = 32;
 
 struct FusedMatMulKernel<T> {
     transpose_a: bool,
@@ -68,15 +73,20 @@ where
             };
             let b_view =
                 if self.transpose_b { Mat { offset: 0, rs: 1, cs: k } } else { Mat::rows(0, n) };
-            let parallel = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MACS;
+            let macs = m.saturating_mul(n).saturating_mul(k);
+            let parallel = macs >= PARALLEL_MACS;
             T::with_wide_out(out.as_mut_slice()?, |o| {
                 // A few blocks of rows (a training batch), or a few rows while the pool is awake:
                 // whole-height column stripes instead.
-                let striped_rows = m > BLOCK_ROWS && m <= STRIPED_MAX_ROWS;
-                let vector_rows = m <= VECTOR_MAX_ROWS && pool_is_awake();
-                if parallel
-                    && (striped_rows || vector_rows)
-                    && n >= 2 * STRIPED_MIN_COLUMNS
+                let striped_rows = parallel
+                    && m > BLOCK_ROWS
+                    && m <= STRIPED_MAX_ROWS
+                    && n >= 2 * STRIPED_MIN_COLUMNS;
+                let vector_rows = m <= VECTOR_MAX_ROWS
+                    && n >= VECTOR_MIN_COLUMNS
+                    && macs >= VECTOR_PARALLEL_MACS
+                    && pool_is_awake();
+                if (striped_rows || vector_rows)
                     && k > 0
                     && T::Wide::gemm_column_stripes(
                         m,

@@ -8,6 +8,8 @@ mod depthwise;
 #[cfg(target_arch = "x86_64")]
 mod direct;
 #[cfg(target_arch = "x86_64")]
+mod few_rows;
+#[cfg(target_arch = "x86_64")]
 mod finish;
 #[cfg(target_arch = "x86_64")]
 mod lanes;
@@ -30,6 +32,28 @@ pub(crate) trait SimdConv: Numeric {
         _r: usize,
         _dst: &mut [Self],
         _epilogue: &E,
+    ) -> bool {
+        false
+    }
+
+    /// `dst = a · b` for a product of a few rows (see `few_rows`), if there is vector code for
+    /// it: `a` is `m×k` with strides `a_strides` (row, column), `b` is `k×n` row-major with row
+    /// stride `b_rs`, `dst` `m×n` row-major with row stride `d_rs`.
+    ///
+    /// # Safety
+    /// Every element of the three views must lie inside the memory behind its pointer, and
+    /// `dst`'s must not be read or written by anything else during the call.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn few_rows_product(
+        _m: usize,
+        _n: usize,
+        _k: usize,
+        _a: *const Self,
+        _a_strides: (usize, usize),
+        _b: *const Self,
+        _b_rs: usize,
+        _dst: *mut Self,
+        _d_rs: usize,
     ) -> bool {
         false
     }
@@ -89,6 +113,35 @@ impl SimdConv for f32 {
             // SAFETY: each variant needs only the CPU features just detected.
             Isa::Avx512 => unsafe { depthwise::row_avx512(g, input, filter, r, dst, epilogue) },
             Isa::Avx2 => unsafe { depthwise::row_avx2(g, input, filter, r, dst, epilogue) },
+            Isa::None => return false,
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        return false;
+        #[allow(unreachable_code)]
+        true
+    }
+
+    unsafe fn few_rows_product(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: *const f32,
+        a_strides: (usize, usize),
+        b: *const f32,
+        b_rs: usize,
+        dst: *mut f32,
+        d_rs: usize,
+    ) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        match isa() {
+            // SAFETY: each variant needs only the CPU features just detected, and the views
+            // are the caller's promise.
+            Isa::Avx512 => unsafe {
+                few_rows::product_avx512(m, n, k, a, a_strides, b, b_rs, dst, d_rs)
+            },
+            Isa::Avx2 => unsafe {
+                few_rows::product_avx2(m, n, k, a, a_strides, b, b_rs, dst, d_rs)
+            },
             Isa::None => return false,
         }
         #[cfg(not(target_arch = "x86_64"))]

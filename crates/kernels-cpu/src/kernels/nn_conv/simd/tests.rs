@@ -201,3 +201,46 @@ fn rows_finish_a_bias_and_clamp_in_registers_as_the_scalar_epilogue_does() {
     direct::conv(&g, &narrow(&x), &narrow(&f), &mut out, &BiasRelu6(narrow(&bias)));
     assert_agree(&out, &wide, "direct + bias + relu6");
 }
+
+#[test]
+fn few_row_products_agree_with_plain_sums_on_each_instruction_set() {
+    type Product = unsafe fn(
+        usize,
+        usize,
+        usize,
+        *const f32,
+        (usize, usize),
+        *const f32,
+        usize,
+        *mut f32,
+        usize,
+    );
+    let variants: [Product; 2] = [super::few_rows::product_avx512, super::few_rows::product_avx2];
+    // Widths from under one vector to past two blocks of eight; odd and even depths; two rows,
+    // and two columns past the product's that must stay untouched.
+    for (n, k) in [(5, 1), (16, 2), (70, 9), (300, 40)] {
+        let a: Vec<f32> = values(2 * k, 3).iter().map(|&v| v as f32).collect();
+        let b: Vec<f32> = values(k * n, 11).iter().map(|&v| v as f32).collect();
+        for (isa, product) in isas(variants) {
+            let mut dst = vec![f32::NAN; 2 * (n + 3)];
+            // SAFETY: the CPU has the variant's features (`isas`); `a` holds two rows of k,
+            // `b` k rows of n, `dst` two rows of n + 3.
+            unsafe { product(2, n, k, a.as_ptr(), (k, 1), b.as_ptr(), n, dst.as_mut_ptr(), n + 3) };
+            for i in 0..2 {
+                for j in 0..n + 3 {
+                    let got = dst[i * (n + 3) + j];
+                    if j >= n {
+                        assert!(got.is_nan(), "{isa}: column {j} past the product was written");
+                        continue;
+                    }
+                    let want: f64 =
+                        (0..k).map(|p| f64::from(a[i * k + p]) * f64::from(b[p * n + j])).sum();
+                    assert!(
+                        (f64::from(got) - want).abs() <= 1e-5 * want.abs().max(1.0) * k as f64,
+                        "{isa} {n}x{k}: ({i}, {j}): {got} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+}
