@@ -1,6 +1,7 @@
 //! fp32 Conv2D throughput through a session (feed, kernel, fetch), in GFLOP/s, for the shapes
-//! that dominate image models: a 3×3 SAME convolution (im2col + gemm), a 1×1 convolution (gemm
-//! alone), a strided 3×3, and the same 3×3 in NCHW (transposes around the NHWC kernel).
+//! that dominate image models: a 3×3 SAME convolution, 1×1 convolutions, a strided 3×3, the
+//! same 3×3 in NCHW (transposes around the NHWC kernel), and the shapes either side of where
+//! the direct kernel hands over to im2col + gemm (window × input depth 1152 and 2304).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sessionflow::core::{AttrMap, AttrValue, DType};
@@ -17,7 +18,7 @@ struct Case {
     nchw: bool,
 }
 
-const CASES: [Case; 4] = [
+const CASES: [Case; 7] = [
     Case {
         name: "3x3_same_56x56x64",
         input: [1, 56, 56, 64],
@@ -37,6 +38,27 @@ const CASES: [Case; 4] = [
         input: [1, 112, 112, 32],
         filter: [3, 3, 32, 64],
         stride: 2,
+        nchw: false,
+    },
+    Case {
+        name: "1x1_14x14x512to512",
+        input: [1, 14, 14, 512],
+        filter: [1, 1, 512, 512],
+        stride: 1,
+        nchw: false,
+    },
+    Case {
+        name: "3x3_same_28x28x128to128",
+        input: [1, 28, 28, 128],
+        filter: [3, 3, 128, 128],
+        stride: 1,
+        nchw: false,
+    },
+    Case {
+        name: "3x3_same_14x14x256to256",
+        input: [1, 14, 14, 256],
+        filter: [3, 3, 256, 256],
+        stride: 1,
         nchw: false,
     },
     Case {

@@ -10,15 +10,41 @@
 //! notice (a helper whose thread the OS had just given to another process could hold the run's
 //! end back by a time slice). Meanwhile kernels see
 //! [`pool_is_awake`](sessionflow_core::pool_is_awake) and split smaller work.
+//!
+//! After its run a helper lingers, spinning (and running any other work of the pool) for
+//! [`LINGER`] or until the next run starts, as onnxruntime's threads spin between runs. Left to
+//! rayon, an idle thread sleeps after ~10 µs, less than a caller's gap between two runs, and
+//! each run's helper then had to be woken again: ~20 µs late at best, and when Linux placed the
+//! woken thread on the run's own core, or another process's thread had the other, not before
+//! the run ended, so that MobileNetV2 ran at one thread's speed for tens of runs at a time.
 
 use crate::helper_placement::{MovedOff, current_cpu};
 use rayon::{ThreadPool, Yield};
 use sessionflow_core::PoolAwake;
+use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// Idle polls between OS yields while a helper waits for work.
 const SPINS_PER_YIELD: u32 = 64;
+/// How long a helper keeps spinning after its run for the next one (see the module docs): a
+/// core kept busy that long after a process's last run.
+const LINGER: Duration = Duration::from_millis(1);
+
+/// Runs with helpers started so far, process-wide: a lingering helper stops when it changes.
+static RUNS_STARTED: AtomicUsize = AtomicUsize::new(0);
+
+/// Lingers one inside the other at most on a thread. A lingering thread that sees the next run
+/// start returns to its pool, which gives it that run's helper; only if it took the helper as
+/// pending work just before seeing the start does the helper run inside the linger, and it may
+/// linger in turn, but no deeper.
+const MAX_LINGERS: u32 = 2;
+
+thread_local! {
+    /// Lingers under way on this thread (see [`MAX_LINGERS`]).
+    static LINGERS: Cell<u32> = const { Cell::new(0) };
+}
 
 /// Runs `work` on a thread of `pool` (rayon's process-wide pool when `None`) and returns its
 /// result; the caller's thread waits. On a thread of that pool (the adopted caller's thread,
@@ -38,6 +64,9 @@ pub(crate) fn run_on_pool<R: Send>(
 
 /// `work()`, with a helper job per other thread of the current pool until it returns.
 fn with_helpers<R>(work: impl FnOnce() -> R) -> R {
+    // Counted before the helpers are spawned: a helper lingering after the previous run sees
+    // the change and returns to its pool, where the new helper job is waiting.
+    let run = RUNS_STARTED.fetch_add(1, Ordering::AcqRel) + 1;
     let finished = Arc::new(AtomicBool::new(false));
     let _finished_on_exit = SetOnDrop(Arc::clone(&finished));
     let _awake = PoolAwake::new();
@@ -45,16 +74,22 @@ fn with_helpers<R>(work: impl FnOnce() -> R) -> R {
     let owner_cpu = current_cpu();
     for _ in 1..rayon::current_num_threads() {
         let finished = Arc::clone(&finished);
-        rayon::spawn(move || keep_taking_work(&finished, owner, owner_cpu));
+        rayon::spawn(move || keep_taking_work(&finished, owner, owner_cpu, run));
     }
     work()
 }
 
-/// Takes pending work of the pool until `finished`. Returns at once on `owner`, the thread
-/// running the run: waiting inside a kernel it may pick this job up itself, and it must not
-/// spin waiting for its own run to end. A helper on `owner_cpu`, the core the run started on,
-/// moves off it (see `helper_placement`).
-fn keep_taking_work(finished: &AtomicBool, owner: Option<usize>, owner_cpu: Option<usize>) {
+/// Takes pending work of the pool until `finished`, then lingers while `run` is the last run
+/// started. Returns at once on `owner`, the thread running the run: waiting inside a kernel it
+/// may pick this job up itself, and it must not spin waiting for its own run to end. A helper
+/// on `owner_cpu`, the core the run started on, moves off it (see `helper_placement`) until it
+/// returns.
+fn keep_taking_work(
+    finished: &AtomicBool,
+    owner: Option<usize>,
+    owner_cpu: Option<usize>,
+    run: usize,
+) {
     if rayon::current_thread_index() == owner {
         return;
     }
@@ -78,6 +113,41 @@ fn keep_taking_work(finished: &AtomicBool, owner: Option<usize>, owner_cpu: Opti
             // Not a pool thread: nothing to help with.
             None => return,
         }
+    }
+    linger(run);
+}
+
+/// Spins, taking any pending work of the pool, until a run after `run` starts or [`LINGER`]
+/// passes; returns at once inside [`MAX_LINGERS`] others.
+fn linger(run: usize) {
+    let depth = LINGERS.with(|l| l.get());
+    if depth >= MAX_LINGERS {
+        return;
+    }
+    LINGERS.with(|l| l.set(depth + 1));
+    let _restore = LingerDepth(depth);
+    let until = Instant::now() + LINGER;
+    let mut polls = 0u32;
+    while RUNS_STARTED.load(Ordering::Acquire) == run {
+        polls = polls.wrapping_add(1);
+        if polls.is_multiple_of(SPINS_PER_YIELD) {
+            if Instant::now() >= until {
+                break;
+            }
+            std::thread::yield_now();
+        } else if rayon::yield_now() != Some(Yield::Executed) {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// Puts this thread's linger count back to what it was, also if pending work taken while
+/// lingering panics.
+struct LingerDepth(u32);
+
+impl Drop for LingerDepth {
+    fn drop(&mut self) {
+        LINGERS.with(|l| l.set(self.0));
     }
 }
 
@@ -148,6 +218,33 @@ mod tests {
         assert_eq!(sum, 499_500);
         release.send(()).expect("the blocked job is still waiting");
         assert_eq!(run_on_pool(Some(&pool), || 3), 3);
+    }
+
+    #[test]
+    fn back_to_back_runs_find_their_helpers_lingering() {
+        // Each run's helper lingers into the next run, which its thread then also helps with
+        // from inside the linger: thousands of runs in a row must neither nest without bound
+        // nor lose work.
+        let pool = pool(2);
+        for i in 0..5000u64 {
+            let sum: u64 =
+                run_on_pool(Some(&pool), || (0..64u64).into_par_iter().map(|x| x * i).sum());
+            assert_eq!(sum, 2016 * i);
+        }
+    }
+
+    #[test]
+    fn other_work_of_the_pool_runs_while_a_helper_lingers() {
+        let pool = pool(2);
+        assert_eq!(run_on_pool(Some(&pool), || (0..1000u64).into_par_iter().sum::<u64>()), 499_500);
+        // Queued right after the run, while its helper lingers: the lingering thread (or,
+        // once its linger is over, the pool) runs it.
+        let (done, finished) = std::sync::mpsc::channel();
+        pool.spawn(move || {
+            let _ = done.send(rayon::current_thread_index());
+        });
+        let ran_on = finished.recv_timeout(Duration::from_secs(10)).expect("the job ran");
+        assert!(ran_on.is_some_and(|i| i < 2));
     }
 
     #[test]
