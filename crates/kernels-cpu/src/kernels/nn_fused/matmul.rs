@@ -22,9 +22,10 @@ const STRIPED_MAX_ROWS: usize = 4 * BLOCK_ROWS;
 /// ... when they have at least twice this many columns.
 const STRIPED_MIN_COLUMNS: usize = 64;
 /// Products of at most this many rows (a classifier's batch of one) are split by columns too,
-/// while the pool is awake, from [`VECTOR_PARALLEL_MACS`] on: `gemm` computes them on one
-/// thread, and reading the weights is most of their time. MobileNetV2's head (1×1280 by
-/// 1280×100) took 7 µs so.
+/// while the pool is awake, from [`VECTOR_PARALLEL_MACS`] on: otherwise one thread computes
+/// them, and reading the weights is most of their time. MobileNetV2's head (1×1280 by 1280×100)
+/// took 7 µs so in `gemm`; in two stripes of the one-row loop (`GemmElement`) ~2 µs alone, ~4.7
+/// traced within the model.
 const VECTOR_MAX_ROWS: usize = 8;
 /// See [`VECTOR_MAX_ROWS`]; the convolutions split from the same size while the pool is awake.
 const VECTOR_PARALLEL_MACS: usize = 1 << 14;
